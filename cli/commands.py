@@ -1,0 +1,177 @@
+"""One function per sub-command: parse nothing, decide nothing about retrieval; call qa/indexer, print."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from indexer.corpus import add_document, list_documents, remove_document
+from indexer.errors import BadInput
+from indexer.load import read_document
+from indexer.segment import segment_document
+
+from .render import print_jsonl, progress_bar, render_tree
+
+
+def _kb(args):
+    from qa.engine import open_knowledge_base
+
+    return open_knowledge_base(args.index, args.corpus, progress=progress_bar())
+
+
+def cmd_build(args) -> int:
+    from indexer.build import build_index
+
+    if args.backend == "milvus":
+        from indexer.milvus import build_milvus
+
+        report = build_milvus(args.corpus, args.index, args.milvus_uri, args.encoder, progress=progress_bar())
+    else:
+        report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar())
+    print(f"indexed {report.documents} document(s), {report.clauses} clauses "
+          f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
+    return 0
+
+
+def cmd_clauses(args) -> int:
+    kb = _kb(args)
+    clauses = kb.clauses(args.doc)
+    if args.json:
+        print_jsonl(c.to_json() for c in clauses)
+    else:
+        for c in clauses:
+            print(f"{c.clause_id}\t{c.heading}\t{c.text[:60]}")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    if args.file:
+        doc = read_document(args.file, args.file.stem)
+        clauses = segment_document(doc)
+        print(render_tree(doc.title, doc.text, clauses))
+        return 0
+    entries = list_documents(args.corpus)
+    if args.doc:
+        entries = [e for e in entries if e.doc_id == args.doc]
+        if not entries:
+            raise BadInput(f"{args.doc}: no such document in {args.corpus}")
+    for entry in entries:
+        doc = entry.load()
+        print(render_tree(f"{doc.doc_id}  {doc.title}", doc.text, segment_document(doc)))
+    return 0
+
+
+def cmd_list(args) -> int:
+    kb = _kb(args)
+    docs = kb.documents()
+    if args.json:
+        print_jsonl(docs)
+    else:
+        for d in docs:
+            print(f"{d['doc_id']}\t{d['clauses']} clauses\t{d['title']}")
+    return 0
+
+
+def cmd_add(args) -> int:
+    from indexer.build import build_index
+
+    if args.doc_id and len(args.files) > 1:
+        raise BadInput("--id names one document; add files one at a time to give each an id")
+    meta = {"title": args.title, "doc_number": args.doc_number, "issuer": args.issuer, "date": _date(args.date)}
+    added = []
+    try:
+        for path in args.files:
+            added.append(add_document(args.corpus, path, args.doc_id, meta))
+        report = build_index(args.corpus, args.index, progress=progress_bar())
+    except BaseException:
+        for entry in added:  # leave corpus and index as they were
+            remove_document(args.corpus, entry.doc_id)
+        raise
+    for entry in added:
+        print(f"added {entry.doc_id}: {entry.meta.get('title')}")
+    print(f"index: {report.documents} document(s), {report.clauses} clauses", file=sys.stderr)
+    return 0
+
+
+def _date(value):
+    import re
+
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise BadInput(f"--date {value!r}: expected YYYY-MM-DD")
+    return value
+
+
+def cmd_remove(args) -> int:
+    from indexer.build import build_index
+
+    entry = remove_document(args.corpus, args.doc_id)
+    if list_documents(args.corpus):
+        build_index(args.corpus, args.index, progress=progress_bar())
+    print(f"removed {entry.doc_id}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .render import render_answer
+
+    if args.batch and args.question:
+        raise BadInput("give either a QUESTION or --batch FILE, not both")
+    if not args.batch and args.question is None:
+        raise BadInput("ask needs a QUESTION (or --batch FILE)")
+    if args.batch:
+        items = read_batch(args.batch)
+        kb = _kb(args)
+        for item in items:
+            try:
+                answer = kb.ask(item["question"], top_k=args.top_k, qid=item["id"]).to_json()
+            except BadInput as exc:  # one bad line does not sink the batch
+                answer = {"id": item["id"], "question": item["question"], "error": str(exc), "answer": "",
+                          "abstained": True, "citations": [], "analysis": {}}
+            if args.json:
+                print_jsonl([answer])
+            else:
+                print(f"[{item['id']}] {item['question']}\n{answer['answer']}\n")
+        return 0
+    from qa.analyze import validate_question
+
+    validate_question(args.question)  # before loading (or building) anything
+    kb = _kb(args)
+    answer = kb.ask(args.question, top_k=args.top_k)
+    if args.json:
+        print_jsonl([answer.to_json()])
+    else:
+        print(render_answer(answer.to_json()))
+    return 0
+
+
+def read_batch(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise BadInput(f"{path}: no such file")
+    items = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BadInput(f"{path}:{n}: not a JSON object ({exc.msg})") from None
+            if not isinstance(obj, dict) or "question" not in obj:
+                raise BadInput(f'{path}:{n}: expected {{"id": ..., "question": ...}}')
+            items.append({"id": obj.get("id", n), "question": obj["question"]})
+    return items
+
+
+def cmd_entitlements(args) -> int:
+    from .render import render_entitlements
+
+    kb = _kb(args)
+    result = kb.entitlements(args.profile.replace("，", ",").split(","), args.topic)
+    if args.json:
+        print_jsonl([result])
+    else:
+        print(render_entitlements(result))
+    return 0

@@ -1,0 +1,95 @@
+"""Human-readable output for the terminal: progress bars, trees, answers."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from indexer.clause import Clause
+
+
+def print_jsonl(objects) -> None:
+    out = sys.stdout
+    for obj in objects:
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def progress_bar(stream=sys.stderr):
+    """A callback (stage, done, total) drawing one updating line on stderr."""
+    state = {"stage": None}
+
+    def update(stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        if state["stage"] and state["stage"] != stage:
+            stream.write("\n")
+        state["stage"] = stage
+        stream.write(f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            stream.write("\n")
+            state["stage"] = None
+        stream.flush()
+
+    return update
+
+
+def render_tree(title: str, text: str, clauses: list[Clause]) -> str:
+    from indexer.clause import Document
+    from indexer.segment import uncovered_lines
+
+    lines = [title]
+    counts = Counter(c.kind for c in clauses)
+    chapters = {c.path[0] for c in clauses if c.path and c.path[0].startswith("第") and "章" in c.path[0][:5]}
+    sections = {tuple(c.path[:2]) for c in clauses if len(c.path) > 1 and "节" in c.path[1][:5]}
+    columns = {p for c in clauses for p in c.path if p.startswith("专栏")}
+    lines.append(f"  {len(clauses)} clauses: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+                 + f"; {len(chapters)} chapters, {len(sections)} sections, {len(columns)} columns")
+    previous: list[str] = []
+    for c in clauses:
+        for depth, heading in enumerate(c.path):
+            if depth >= len(previous) or previous[depth] != heading:
+                lines.append("  " * (depth + 1) + heading)
+                previous = previous[:depth] + [heading]
+        previous = list(c.path)
+        preview = c.title or c.text[:30].replace("\n", " ")
+        lines.append("  " * (len(c.path) + 1) + f"- [{c.kind}] {c.clause_id}  {preview}")
+    doc = Document(clauses[0].doc_id if clauses else "", title, text)
+    missing = uncovered_lines(doc, clauses)
+    for offset, line in missing:
+        lines.append(f"  warning: not placed in any clause (offset {offset}): {line[:50]}")
+    if not missing:
+        lines.append("  every line of the document is in a clause or a heading")
+    return "\n".join(lines)
+
+
+def render_answer(answer: dict) -> str:
+    lines = [answer["answer"], ""]
+    if answer["abstained"]:
+        lines.append("（未覆盖：以下为最接近的条款）" if answer["citations"] else "")
+    for c in answer["citations"]:
+        lines.append(f"[{c['rank']}] {c['doc_title']} › {' › '.join(c['path'])}  ({c['clause_id']})")
+        text = c["text"]
+        shown = "".join(text[s:e] for s, e in c["highlights"]) or text
+        lines.append(f"    {shown[:200]}")
+    a = answer["analysis"]
+    found = [f"{k}: {'、'.join(a[k])}" for k in ("profile", "conditions", "topics", "expanded_terms") if a.get(k)]
+    if found:
+        lines.append("")
+        lines.append("识别: " + "; ".join(found))
+    return "\n".join(lines).rstrip()
+
+
+def render_entitlements(result: dict) -> str:
+    resolved = "、".join(f"{r['input']}→{r['label']}" for r in result["resolved"])
+    lines = [f"家庭情况: {resolved}" + (f"; 领域: {result['topic']}" if result["topic"] else ""),
+             f"共 {result['total']} 条相关规定", ""]
+    for group in result["groups"]:
+        lines.append(f"【{group['topic']}】 {group['count']} 条")
+        for item in group["items"]:
+            lines.append(f"  - {item['summary'][:160]}")
+            lines.append(f"    出处: {item['doc_title']} › {' › '.join(item['path'])} ({item['clause_id']})")
+        lines.append("")
+    if not result["groups"]:
+        lines.append("这些文件中没有找到专门针对这种家庭情况的规定。")
+    return "\n".join(lines).rstrip()

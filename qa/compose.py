@@ -1,0 +1,136 @@
+"""Composing an answer from retrieved clauses, with no language model.
+
+The answer is made of the clauses' own sentences: the ones that best match the question, the
+direct answer first, each point ending in [n] markers that refer to the citations.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.normalize import normalize
+
+from .types import Analysis, Citation, Hit
+
+NOT_COVERED = "这些文件中没有找到能回答这个问题的规定。"
+NEAREST_NOTE = "下面列出最接近的条款，供核对；如需确认，请咨询当地扶贫、民政或相关部门。"
+MAX_POINTS = 4
+RELATIVE_FLOOR = 0.55  # a clause is cited when its score is at least this share of the best one's
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|人|户|所|家|名|公里|元|次|年|倍|项|座)?")
+_NUMERIC_CUES = ("多少", "几", "比例", "比率", "率", "目标", "标准", "达到", "人数", "数量")
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s] in " \t":
+            s += 1
+        if e > s and re.search(r"[\w\u4e00-\u9fff]", text[s:e]):
+            spans.append((s, e))
+    return spans
+
+
+def _terms(analysis: Analysis, tokenize) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for t in analysis.tokens:
+        weights[t] = max(weights.get(t, 0.0), 1.0)
+    for t in tokenize(analysis.expanded_terms):
+        weights.setdefault(t, 0.6)
+    return weights
+
+
+def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysis, is_table: bool) -> list[Sentence]:
+    if is_table:
+        return [Sentence(0, len(clause_text), clause_text, 1.0 + sum(w for t, w in terms.items() if t in normalize(clause_text)))]
+    out = []
+    for n, (s, e) in enumerate(split_sentences(clause_text)):
+        body = clause_text[s:e]
+        norm = normalize(body)
+        score = sum(w * (1 + 0.15 * min(len(t), 4)) for t, w in terms.items() if len(t) > 1 and t in norm)
+        score += sum(0.3 * w for t, w in terms.items() if len(t) == 1 and t in norm)
+        if analysis.qtype == "number" and _NUMBER.search(body):
+            score += 1.0
+        if n == 0:
+            score += 0.2  # the lead sentence states what the clause is about
+        out.append(Sentence(s, e, body, score))
+    return out
+
+
+def pick_sentences(sentences: list[Sentence], limit: int = 2) -> list[Sentence]:
+    """The best one or two sentences, in text order; a bare title sentence pulls in the next one."""
+    if not sentences:
+        return []
+    ranked = sorted(sentences, key=lambda s: -s.score)
+    chosen = [ranked[0]]
+    if len(ranked) > 1 and ranked[1].score >= 0.6 * ranked[0].score and ranked[1].score > 1.0 and limit > 1:
+        chosen.append(ranked[1])
+    chosen.sort(key=lambda s: s.start)
+    first = chosen[0]
+    idx = sentences.index(first)
+    if len(first.text) <= 16 and idx + 1 < len(sentences) and sentences[idx + 1] not in chosen:
+        chosen.insert(1, sentences[idx + 1])  # "实行贫困人口分类救治。" alone says little
+    return chosen[: limit + 1]
+
+
+def select_hits(hits: list[Hit], top_k: int) -> list[Hit]:
+    """The hits worth citing: those close to the best, plus the best hit of every aspect."""
+    if not hits:
+        return []
+    best = hits[0].score
+    chosen: list[Hit] = []
+    aspects_done: set[str] = set()
+    for hit in hits[:top_k]:
+        first_of_aspect = hit.aspect and hit.aspect not in aspects_done
+        if hit is hits[0] or hit.score >= RELATIVE_FLOOR * best or first_of_aspect:
+            chosen.append(hit)
+            if hit.aspect:
+                aspects_done.add(hit.aspect)
+        if len(chosen) >= MAX_POINTS + len(aspects_done):
+            break
+    return chosen
+
+
+def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: bool, tokenize) -> tuple[str, list[Citation], list[dict]]:
+    """(answer text, citations, structured points)."""
+    if abstained:
+        citations = [Citation(n, h.clause, [], h.score, h.aspect) for n, h in enumerate(hits[:3], 1)]
+        return NOT_COVERED + (NEAREST_NOTE if citations else ""), citations, []
+    terms = _terms(analysis, tokenize)
+    citations: list[Citation] = []
+    points: list[dict] = []
+    for hit in select_hits(hits, top_k):
+        is_table = hit.clause.kind == "table_row"
+        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table))
+        if not chosen:
+            continue
+        n = len(citations) + 1
+        citations.append(Citation(n, hit.clause, [(s.start, s.end) for s in chosen], hit.score, hit.aspect))
+        points.append({"text": "".join(s.text for s in chosen).strip(), "refs": [n], "aspect": hit.aspect,
+                       "title": hit.clause.title, "path": hit.clause.path})
+    return render_answer(analysis, points), citations, points
+
+
+def render_answer(analysis: Analysis, points: list[dict]) -> str:
+    if not points:
+        return NOT_COVERED
+    lines = []
+    lead = points[0]
+    if analysis.qtype == "list" and len(points) > 1 and all(p["title"] for p in points):
+        names = "、".join(f"{p['title']} [{p['refs'][0]}]" for p in points)
+        lines.append(f"相关措施包括：{names}。")
+    lines.append(f"{lead['text']} [{lead['refs'][0]}]")
+    grouped = any(p["aspect"] for p in points)
+    for p in points[1:]:
+        label = f"【{p['aspect']}】" if grouped and p["aspect"] else ""
+        lines.append(f"- {label}{p['text']} [{p['refs'][0]}]")
+    return "\n".join(lines)

