@@ -6,7 +6,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from indexer.corpus import add_document, list_documents, remove_document
+from indexer.corpus import list_documents
 from indexer.errors import BadInput
 from indexer.load import read_document
 from indexer.segment import segment_document
@@ -74,20 +74,12 @@ def cmd_list(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from indexer.build import build_index
+    from qa.library import add_documents
 
     if args.doc_id and len(args.files) > 1:
         raise BadInput("--id names one document; add files one at a time to give each an id")
     meta = {"title": args.title, "doc_number": args.doc_number, "issuer": args.issuer, "date": _date(args.date)}
-    added = []
-    try:
-        for path in args.files:
-            added.append(add_document(args.corpus, path, args.doc_id, meta))
-        report = build_index(args.corpus, args.index, progress=progress_bar())
-    except BaseException:
-        for entry in added:  # leave corpus and index as they were
-            remove_document(args.corpus, entry.doc_id)
-        raise
+    added, report = add_documents(args.corpus, args.index, args.files, meta, args.doc_id, progress=progress_bar())
     for entry in added:
         print(f"added {entry.doc_id}: {entry.meta.get('title')}")
     print(f"index: {report.documents} document(s), {report.clauses} clauses", file=sys.stderr)
@@ -105,12 +97,10 @@ def _date(value):
 
 
 def cmd_remove(args) -> int:
-    from indexer.build import build_index
+    from qa.library import remove_documents
 
-    entry = remove_document(args.corpus, args.doc_id)
-    if list_documents(args.corpus):
-        build_index(args.corpus, args.index, progress=progress_bar())
-    print(f"removed {entry.doc_id}")
+    entry, report = remove_documents(args.corpus, args.index, args.doc_id, progress=progress_bar())
+    print(f"removed {entry.doc_id}" + ("" if report else " (the corpus is now empty; the old index is left as it was)"))
     return 0
 
 
@@ -175,3 +165,38 @@ def cmd_entitlements(args) -> int:
     else:
         print(render_entitlements(result))
     return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.runner import DEFAULT_QUESTIONS, DEFAULT_REPORT, run_evaluation
+
+    kb = _kb(args)
+    systems = args.systems.split(",") if args.systems else None
+    summary = run_evaluation(kb, args.questions or DEFAULT_QUESTIONS, args.report or DEFAULT_REPORT,
+                             previous=args.previous, systems=systems, progress=progress_bar())
+    if args.json:
+        print_jsonl([summary])
+    else:
+        from eval.report import summary_table
+
+        print(summary_table(summary))
+    return 0
+
+
+def cmd_ui(args) -> int:
+    import subprocess
+
+    _kb(args)  # build the index first if it is missing, with a progress bar here, not in the browser
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--",
+               "--index", str(args.index.absolute()), "--corpus", str(args.corpus.absolute())]
+    print(f"PolicyKB UI: http://localhost:{args.port}", file=sys.stderr)
+    return subprocess.call(command)
+
+
+def cmd_serve(args) -> int:
+    from .http_api import serve
+
+    kb = _kb(args)
+    return serve(kb, args.host, args.port)
