@@ -1,0 +1,61 @@
+"""Shared fixtures: the seed document, and one index of the repo's corpus built per test session."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "lnfp13.txt"
+CORPUS = ROOT / "corpus"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever downloaded in tests
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def seed_document():
+    from indexer.load import read_document
+
+    return read_document(SEED, "lnfp13", title="辽宁省“十三五”脱贫攻坚规划")
+
+
+@pytest.fixture(scope="session")
+def seed_clauses(seed_document):
+    from indexer.segment import segment_document
+
+    return segment_document(seed_document)
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory):
+    """The repo's corpus indexed once for the whole session (about 20 s)."""
+    from indexer.build import build_index
+
+    directory = tmp_path_factory.mktemp("index") / "index"
+    build_index(CORPUS, directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def kb(index_dir):
+    from qa.engine import open_knowledge_base
+
+    return open_knowledge_base(index_dir, CORPUS, build_if_missing=False)
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `policykb ARGS…` in-process; returns (exit code, stdout, stderr)."""
+    from cli.main import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
