@@ -24,6 +24,7 @@ class Tokenizer:
             for term, freq in self.vocabulary.terms.items():
                 self._jieba.add_word(term, freq)
         self._stop = self.vocabulary.stopwords if use_stopwords else frozenset()
+        self._pos = None
 
     def tokenize(self, text: str, normalized: bool = False) -> list[str]:
         if not normalized:
@@ -34,6 +35,14 @@ class Tokenizer:
     def words(self, text: str) -> list[str]:
         """Plain (non search-mode) cut of already-normalised text, stop words kept."""
         return [t for t in self._jieba.lcut(text) if t.strip()]
+
+    def tagged_words(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) pairs of already-normalised text, with the domain dictionary."""
+        if self._pos is None:
+            from jieba import posseg
+
+            self._pos = posseg.POSTokenizer(self._jieba)
+        return [(p.word, p.flag) for p in self._pos.lcut(text) if p.word.strip()]
 
 
 _default: Tokenizer | None = None

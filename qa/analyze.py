@@ -50,42 +50,111 @@ def _most_specific(matches: list[tuple[str, str, str]]) -> list[str]:
     return labels
 
 
+def _needs(topic_matches, who_matches) -> list[str]:
+    """Benefit areas the question asks for: a topic matched only through the household's situation
+    (低保 in 低保户, 危房 in D级危房) is implied by who they are, not a need of its own."""
+    needs = []
+    for _, label, trigger in topic_matches:
+        implied = any(trigger in t or t in trigger for _, _, t in who_matches)
+        if not implied and label not in needs:
+            needs.append(label)
+    return needs
+
+
+_masked_cache: dict[int, dict[str, set[str]]] = {}
+
+
+def _masked_terms(vocabulary: Vocabulary) -> dict[str, set[str]]:
+    """'白内?' → {'白内障'}: each domain term of 3+ characters with one character masked."""
+    key = id(vocabulary)
+    if key not in _masked_cache:
+        index: dict[str, set[str]] = {}
+        for term in vocabulary.terms:
+            if len(term) >= 3:
+                for i in range(len(term)):
+                    index.setdefault(term[:i] + "?" + term[i + 1:], set()).add(term)
+        _masked_cache[key] = index
+    return _masked_cache[key]
+
+
+def correct_typos(normalized: str, tokenizer: Tokenizer, vocabulary: Vocabulary,
+                  corpus_terms: frozenset[str]) -> tuple[str, list[tuple[str, str]]]:
+    """Fix one-character slips inside words nobody knows (白内章 → 白内障), when exactly one domain
+    term fits; known words are never touched."""
+    if not corpus_terms:
+        return normalized, []
+    masked = _masked_terms(vocabulary)
+    corrections = []
+    for word in tokenizer.words(normalized):
+        if len(word) < 3 or word in corpus_terms or word in vocabulary.terms or not _WORD.search(word):
+            continue
+        candidates = set()
+        for i in range(len(word)):
+            candidates |= masked.get(word[:i] + "?" + word[i + 1:], set())
+        if len(candidates) == 1:
+            fixed = candidates.pop()
+            corrections.append((word, fixed))
+            normalized = normalized.replace(word, fixed)
+    return normalized, corrections
+
+
 def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer,
                      corpus_terms: frozenset[str] = frozenset()) -> Analysis:
     text = validate_question(question)
-    normalized = normalize(text)
+    normalized, corrections = correct_typos(normalize(text), tokenizer, vocabulary, corpus_terms)
     tokens = tokenizer.tokenize(normalized, normalized=True)
     expanded = expand(normalized, vocabulary)
-    scope = normalized + " " + " ".join(expanded)
-    matches = concept_matches(scope, vocabulary, ("situation", "condition", "topic"))
-    by_kind = {k: _most_specific([m for m in matches if m[0] == k]) for k in ("situation", "condition", "topic")}
+    own = concept_matches(normalized, vocabulary, ("situation", "condition", "topic"))
+    via_synonyms = concept_matches(" ".join(expanded), vocabulary, ("situation", "condition", "topic"))
+    by_kind = {}
+    for kind in ("situation", "condition", "topic"):
+        # who the household is and what state it is in come from the question's own words; the
+        # synonym table only fills in when the question names none ("房子快塌了" → 危房)
+        mine = [m for m in own if m[0] == kind]
+        by_kind[kind] = _most_specific(mine) or (_most_specific([m for m in via_synonyms if m[0] == kind]))
+        if kind == "topic":
+            by_kind[kind] += [label for label in _most_specific([m for m in via_synonyms if m[0] == kind])
+                              if label not in by_kind[kind]]
+    needs = _needs([m for m in own if m[0] == "topic"], [m for m in own if m[0] in ("situation", "condition")])
+    if not needs and not by_kind["condition"]:
+        needs = by_kind["topic"][:1]
     qtypes = {label for kind, label, _ in concept_matches(normalized, vocabulary, ("qtype",))}
     qtype = next((q for q in QTYPE_PRIORITY if q in qtypes), "other")
     return Analysis(question=text, normalized=normalized, tokens=tokens, expanded_terms=expanded,
-                    profile=by_kind["situation"], conditions=by_kind["condition"], topics=by_kind["topic"],
-                    qtype=qtype, unknown_terms=unknown_terms(normalized, tokenizer, vocabulary, corpus_terms))
+                    profile=by_kind["situation"], conditions=by_kind["condition"], topics=by_kind["topic"], needs=needs,
+                    qtype=qtype, corrections=[list(c) for c in corrections], unknown_terms=unknown_terms(normalized, tokenizer, vocabulary, corpus_terms))
+
+
+_NOUNISH = ("n", "vn", "nz", "nt", "ns", "nr", "eng")
 
 
 def unknown_terms(normalized: str, tokenizer: Tokenizer, vocabulary: Vocabulary, corpus_terms: frozenset[str]) -> list[str]:
-    """Content words of the question that neither the corpus nor the vocabulary knows.
+    """Nouns of the question that neither the corpus nor the vocabulary knows.
 
-    A question about 深圳 or 公积金 names things the indexed documents never mention: the strongest
-    sign that they cannot answer it.
+    A question about 新冠 or 公积金 names things the indexed documents never mention: the strongest
+    sign that they cannot answer it.  Verbs, particles and dialect fillers (听说, 俺家, 撑腰) are not
+    counted: residents use them freely about things the documents do cover.
     """
     if not corpus_terms:
         return []
-    known_aliases = vocabulary.synonyms.keys()
     out = []
-    for word in tokenizer.words(normalized):
-        if len(word) < 2 or not _WORD.search(word) or word in vocabulary.stopwords:
+    for word, flag in tokenizer.tagged_words(normalized):
+        if len(word) < 2 or not _WORD.search(word) or word in vocabulary.stopwords or word.isdigit():
             continue
-        if word in corpus_terms or any(word in a for a in known_aliases):
+        if not flag.startswith(_NOUNISH) or word in corpus_terms:
             continue
         # a word whose every search-mode piece is known is not unknown (重特大疾病 → 重特大, 疾病)
         pieces = [p for p in tokenizer.tokenize(word, normalized=True) if p != word]
         if pieces and all(p in corpus_terms for p in pieces):
             continue
-        if word.isdigit():
-            continue
-        out.append(word)
+        if word not in out:
+            out.append(word)
     return out
+
+
+def explained_words(analysis: Analysis, vocabulary: Vocabulary) -> set[str]:
+    """Words of the question that a synonym or a concept trigger accounts for (看山护林 → 护林)."""
+    norm = analysis.normalized
+    phrases = [a for a in vocabulary.synonyms if a in norm]
+    phrases += [t for c in vocabulary.concepts if c.kind != "qtype" for t in c.triggers if t and t in norm]
+    return {w for w in analysis.tokens if any(w in p or p in w for p in phrases)}

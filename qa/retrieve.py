@@ -135,11 +135,11 @@ class Retriever:
         return TAG_BOOST * best * sum(1 for t in wanted if t in tags) / len(wanted)
 
     def aspects(self, analysis: Analysis) -> list[tuple[str, list[str], list[str]]]:
-        """(name, query terms, tags) for each distinct need the question names."""
+        """(name, query terms, tags) for each distinct need: every condition and every topic asked for."""
         situation_terms = [t for c in self.vocabulary.concepts if c.kind == "situation" and c.label in analysis.profile
                            for t in c.triggers[:2]]
         out = []
-        for kind, labels in (("condition", analysis.conditions), ("topic", analysis.topics)):
+        for kind, labels in (("condition", analysis.conditions), ("topic", analysis.needs)):
             for label in labels:
                 concept = next((c for c in self.vocabulary.concepts if c.kind == kind and c.label == label), None)
                 if concept is None:
@@ -168,18 +168,24 @@ def dense_query_text(analysis: Analysis, with_expansion: bool = True) -> str:
 
 
 def interleave(base: list[Hit], per_aspect: dict[str, list[Hit]], k: int) -> list[Hit]:
-    """Round-robin: the overall best first, then each aspect's best not yet taken, and so on."""
-    out: list[Hit] = []
-    seen: set[str] = set()
-    streams = [base] + list(per_aspect.values())
-    cursors = [0] * len(streams)
-    while len(out) < k and any(c < len(s) for c, s in zip(cursors, streams)):
-        for i, stream in enumerate(streams):
-            while cursors[i] < len(stream) and stream[cursors[i]].clause.clause_id in seen:
-                cursors[i] += 1
-            if cursors[i] < len(stream) and len(out) < k:
-                hit = stream[cursors[i]]
-                seen.add(hit.clause.clause_id)
-                out.append(hit)
-                cursors[i] += 1
-    return out
+    """The overall best hit, then each aspect's best (unless already there), then the rest of `base`."""
+    out: list[Hit] = base[:1]
+    seen = {h.clause.clause_id for h in out}
+    for name, hits in per_aspect.items():
+        if not hits:
+            continue
+        best = hits[0]
+        if best.clause.clause_id in seen:
+            for h in out:
+                if h.clause.clause_id == best.clause.clause_id and not h.aspect:
+                    h.aspect = name
+            continue
+        seen.add(best.clause.clause_id)
+        out.append(best)
+    for hit in base[1:]:
+        if len(out) >= k:
+            break
+        if hit.clause.clause_id not in seen:
+            seen.add(hit.clause.clause_id)
+            out.append(hit)
+    return out[:k]

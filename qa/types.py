@@ -15,13 +15,15 @@ class Analysis:
     profile: list[str] = field(default_factory=list)      # household situations (低保对象, 特困人员 …)
     conditions: list[str] = field(default_factory=list)   # conditions (D级危房, 大病 …)
     topics: list[str] = field(default_factory=list)       # benefit areas (医疗, 住房 …)
+    needs: list[str] = field(default_factory=list)        # the topics asked for, not merely implied by a situation
     qtype: str = "other"                     # number | list | yesno | who | when | other
     unknown_terms: list[str] = field(default_factory=list)  # salient words the corpus never uses
+    corrections: list[list[str]] = field(default_factory=list)  # [typo, fix] pairs applied to the question
 
     def to_json(self) -> dict:
-        return {"profile": self.profile, "conditions": self.conditions, "topics": self.topics,
+        return {"profile": self.profile, "conditions": self.conditions, "topics": self.topics, "needs": self.needs,
                 "expanded_terms": self.expanded_terms, "qtype": self.qtype, "tokens": self.tokens,
-                "unknown_terms": self.unknown_terms}
+                "unknown_terms": self.unknown_terms, "corrections": self.corrections}
 
 
 @dataclass
