@@ -13,7 +13,7 @@ from .types import Analysis
 
 MAX_QUESTION_CHARS = 500
 _WORD = re.compile(r"[A-Za-z0-9\u3400-\u9fff\uf900-\ufaff]")
-QTYPE_PRIORITY = ("number", "who", "when", "list", "yesno")
+QTYPE_PRIORITY = ("list", "number", "who", "when", "yesno")  # "哪几项" asks for a list, not a number
 
 
 def validate_question(question: str | None) -> str:

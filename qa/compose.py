@@ -40,13 +40,15 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _terms(analysis: Analysis, tokenize) -> dict[str, float]:
-    weights: dict[str, float] = {}
-    for t in analysis.tokens:
-        weights[t] = max(weights.get(t, 0.0), 1.0)
-    for t in tokenize(analysis.expanded_terms):
-        weights.setdefault(t, 0.6)
-    return weights
+def matched_weight(normalized_text: str, terms: dict[str, float]) -> float:
+    """Sum of the weights of the terms in the text, a term inside a longer matched term counted once
+    (危房改造 matched: 危房, 改造 add nothing more); single characters count a little."""
+    total, matched = 0.0, []
+    for term in sorted(terms, key=len, reverse=True):
+        if term in normalized_text and not any(term in m for m in matched):
+            matched.append(term)
+            total += terms[term] * (0.3 if len(term) == 1 else 1.0)
+    return total
 
 
 def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysis, is_table: bool) -> list[Sentence]:
@@ -56,12 +58,11 @@ def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysi
     for n, (s, e) in enumerate(split_sentences(clause_text)):
         body = clause_text[s:e]
         norm = normalize(body)
-        score = sum(w * (1 + 0.15 * min(len(t), 4)) for t, w in terms.items() if len(t) > 1 and t in norm)
-        score += sum(0.3 * w for t, w in terms.items() if len(t) == 1 and t in norm)
+        score = matched_weight(norm, terms)
         if analysis.qtype == "number" and _NUMBER.search(body):
-            score += 1.0
+            score += 0.5
         if n == 0:
-            score += 0.2  # the lead sentence states what the clause is about
+            score += 0.1  # the lead sentence states what the clause is about
         out.append(Sentence(s, e, body, score))
     return out
 
@@ -72,7 +73,7 @@ def pick_sentences(sentences: list[Sentence], limit: int = 2) -> list[Sentence]:
         return []
     ranked = sorted(sentences, key=lambda s: -s.score)
     chosen = [ranked[0]]
-    if len(ranked) > 1 and ranked[1].score >= 0.6 * ranked[0].score and ranked[1].score > 1.0 and limit > 1:
+    if len(ranked) > 1 and ranked[1].score >= 0.6 * ranked[0].score and ranked[1].score > 0.5 and limit > 1:
         chosen.append(ranked[1])
     chosen.sort(key=lambda s: s.start)
     first = chosen[0]
@@ -100,15 +101,26 @@ def select_hits(hits: list[Hit], top_k: int) -> list[Hit]:
     return chosen
 
 
-def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: bool, tokenize) -> tuple[str, list[Citation], list[dict]]:
-    """(answer text, citations, structured points)."""
+def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: bool, terms: dict[str, float],
+                   siblings=None) -> tuple[str, list[Citation], list[dict]]:
+    """(answer text, citations, structured points).
+
+    `terms` weighs the question's words (see Retriever.term_weights); `siblings(clause)` gives the
+    clauses under the same heading, used to answer "哪几项" with the whole enumeration.
+    """
     if abstained:
         citations = [Citation(n, h.clause, [], h.score, h.aspect) for n, h in enumerate(hits[:3], 1)]
         return NOT_COVERED + (NEAREST_NOTE if citations else ""), citations, []
-    terms = _terms(analysis, tokenize)
     citations: list[Citation] = []
     points: list[dict] = []
+    enumeration = enumerated_items(analysis, hits, terms, siblings) if siblings else []
+    for clause in enumeration:
+        n = len(citations) + 1
+        title_end = clause.text.find(clause.title) + len(clause.title) if clause.title else len(clause.text)
+        citations.append(Citation(n, clause, [(0, min(len(clause.text), title_end + 1))], 0.0, "list"))
     for hit in select_hits(hits, top_k):
+        if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
+            continue
         is_table = hit.clause.kind == "table_row"
         chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table))
         if not chosen:
@@ -117,18 +129,55 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         citations.append(Citation(n, hit.clause, [(s.start, s.end) for s in chosen], hit.score, hit.aspect))
         points.append({"text": "".join(s.text for s in chosen).strip(), "refs": [n], "aspect": hit.aspect,
                        "title": hit.clause.title, "path": hit.clause.path})
-    return render_answer(analysis, points), citations, points
+    items = [{"title": c.clause.title, "ref": c.rank, "heading": c.clause.path[-1] if c.clause.path else ""}
+             for c in citations[: len(enumeration)]]
+    return render_answer(analysis, points, items), citations, points
 
 
-def render_answer(analysis: Analysis, points: list[dict]) -> str:
-    if not points:
+_HEADING_NUMBER = re.compile(r"^(第[^章节]{1,4}[章节]|专栏\s*\d+|[(（][^)）]{1,3}[)）]|[一二三四五六七八九十]+、)\s*")
+
+
+def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float], siblings) -> list:
+    """For a list question about a heading ("专栏5就业扶贫行动包括哪几项"), that heading's items.
+
+    The heading must be what the question names: most of the weight of its words is in the question,
+    or the question cites it by number (专栏5).
+    """
+    if analysis.qtype != "list":
+        return []
+    for hit in hits[:5]:
+        clause = hit.clause
+        if not clause.path or not clause.title or clause.kind not in ("column_item", "paragraph", "table_row"):
+            continue
+        heading = clause.path[-1]
+        number = re.match(r"专栏\s*\d+", heading)
+        named = bool(number) and normalize(number.group(0)).replace(" ", "") in analysis.normalized.replace(" ", "")
+        name = normalize(_HEADING_NUMBER.sub("", heading))
+        total = sum(terms.values()) or 1.0
+        heading_share = matched_weight(name, terms) / total
+        title_share = matched_weight(normalize(clause.title), terms) / total
+        # the question names the heading, not one of its items
+        if named or (heading_share >= 0.5 and heading_share > title_share):
+            family = [c for c in siblings(clause) if c.title]
+            if 2 <= len(family) <= 12:
+                return family
+        return []
+    return []
+
+
+def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | None = None) -> str:
+    if not points and not items:
         return NOT_COVERED
     lines = []
-    lead = points[0]
-    if analysis.qtype == "list" and len(points) > 1 and all(p["title"] for p in points):
+    if items:
+        names = "；".join(f"{it['title']} [{it['ref']}]" for it in items)
+        lines.append(f"{items[0]['heading']}共{len(items)}项：{names}。")
+    elif analysis.qtype == "list" and len(points) > 1 and all(p["title"] for p in points):
         names = "、".join(f"{p['title']} [{p['refs'][0]}]" for p in points)
         lines.append(f"相关措施包括：{names}。")
-    lines.append(f"{lead['text']} [{lead['refs'][0]}]")
+    if points:
+        lead = points[0]
+        lines.append(f"{lead['text']} [{lead['refs'][0]}]")
     grouped = any(p["aspect"] for p in points)
     for p in points[1:]:
         label = f"【{p['aspect']}】" if grouped and p["aspect"] else ""

@@ -159,7 +159,10 @@ def figures_in_text(text: str) -> list[tuple[str, str, str]]:
             else:
                 numbers = [x.group(0) for x in _FIGURE.finditer(body)]
                 indicator, value = body, "、".join(numbers)
-            out.append((_ITEM_NUMBER.sub("", indicator).strip(), value.strip(), statement))
+            indicator = _ITEM_NUMBER.sub("", indicator).strip()
+            if when and not _YEAR.search(indicator):
+                indicator = f"{when},{indicator}"  # '减贫25万人' means little without '2016年'
+            out.append((indicator, value.strip(), statement))
     return out
 
 
@@ -209,8 +212,7 @@ def build_digest(clauses: list[Clause], topic: str | None = None, chapter: str |
     for c in chosen:
         if c.kind == "table_row":
             indicator, cells = parse_table_row(c.text)
-            target = next((v for k, v in cells.items() if re.fullmatch(r"20[2-9]\d年", k)), "")
-            value = target or "; ".join(f"{k} {v}" for k, v in cells.items())
+            value = _row_value(cells)
             if on_topic(c.text):
                 figures.append(Figure(indicator, value, c.text, c.clause_id, ref(c), cells))
             continue
@@ -223,10 +225,22 @@ def build_digest(clauses: list[Clause], topic: str | None = None, chapter: str |
                 section = c.path[-1] if c.path else PREAMBLE
                 measures.append(Measure(title, body, c.clause_id, section, ref(c)))
     name = topic or chapter or ""
-    title = f"{name}:政策要点摘编" if topic else f"{name}:要点摘编"
+    title = f"{name}：政策要点摘编" if topic else f"{name}：要点摘编"
     ordered_refs = sorted(refs.values(), key=lambda r: r.ref)
     return Digest("topic" if topic else "chapter", name, title, [c.clause_id for c in chosen],
                   figures, measures, ordered_refs)
+
+
+def _row_value(cells: dict[str, str]) -> str:
+    """'85(2015年:75)' from a table row's year columns: the target, then the baseline."""
+    years = [k for k in cells if re.fullmatch(r"(19|20)\d\d年", k)]
+    if not years:
+        return "; ".join(f"{k} {v}" for k, v in cells.items())
+    target, base = years[-1], years[0]
+    value = cells[target] or "—"
+    if base != target and cells.get(base) and cells[base] != "—":
+        value += f"（{base}：{cells[base]}）"
+    return value
 
 
 def _topic_triggers(topic: str | None, vocabulary) -> list[str]:

@@ -87,7 +87,8 @@ class KnowledgeBase:
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
                       explained_words(analysis, self.vocabulary))
         abstained = not hits or should_abstain(sig)
-        text, citations, points = compose_answer(analysis, hits, top_k, abstained, self.retriever.tokenize_terms)
+        text, citations, points = compose_answer(analysis, hits, top_k, abstained, self.retriever.term_weights(analysis),
+                                                 self.retriever.siblings)
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000

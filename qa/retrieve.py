@@ -37,6 +37,7 @@ class Retriever:
         self.config = config or RetrievalConfig()
         self._query_cache: dict[str, np.ndarray] = {}
         self.tag_sets = [frozenset(c.tags) for c in stored.clauses]
+        self.idf = _idf_table(stored)
 
     # --- the two base rankers -------------------------------------------------------------
     def bm25_scores(self, tokens: list[str], expansion_tokens: list[str] = ()) -> np.ndarray:
@@ -104,6 +105,22 @@ class Retriever:
                     out.append(tok)
         return out
 
+    def term_weights(self, analysis: Analysis) -> dict[str, float]:
+        """IDF weight of each question token (and, discounted, each expansion token): rare words such as
+        派驻 or 建房标准 say more about what is asked than 贫困户 does."""
+        top = max(self.idf.values(), default=1.0)
+        weights: dict[str, float] = {}
+        for tok in analysis.tokens:
+            weights[tok] = self.idf.get(tok, top) / top
+        if self.config.expansion:
+            for tok in self.tokenize_terms(analysis.expanded_terms):
+                weights.setdefault(tok, EXPANSION_WEIGHT * self.idf.get(tok, top) / top)
+        return weights
+
+    def siblings(self, clause) -> list:
+        """The clauses under the same headings as `clause`, in document order (a column's items)."""
+        return [c for c in self.stored.clauses if c.doc_id == clause.doc_id and c.path == clause.path]
+
     # --- the full pipeline ----------------------------------------------------------------
     def search_full(self, analysis: Analysis, k: int = 10) -> list[Hit]:
         """Hybrid retrieval, re-ranked by the concepts the question names, plus one pass per aspect.
@@ -159,6 +176,17 @@ class Retriever:
             hit.score += self.tag_bonus(hit.clause, tags, best) * 2
         hits.sort(key=lambda h: -h.score)
         return hits
+
+
+def _idf_table(stored: StoredIndex) -> dict[str, float]:
+    """Token → Lucene-style idf, from the document frequencies in the BM25 matrix."""
+    indptr = np.asarray(stored.bm25.scores["indptr"])
+    n = float(stored.bm25.scores["num_docs"])
+    out = {}
+    for token, i in stored.bm25.vocab_dict.items():
+        df = float(indptr[i + 1] - indptr[i]) if i + 1 < len(indptr) else 0.0
+        out[token] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+    return out
 
 
 def dense_query_text(analysis: Analysis, with_expansion: bool = True) -> str:
