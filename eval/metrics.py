@@ -1,0 +1,163 @@
+"""Evaluation metrics: pure functions of rankings, answers and gold data.
+
+Relevance is binary: a clause is relevant when its id is in the question's `gold`. Retrieval and
+answer metrics are averaged over in-scope questions (every type but `out_of_scope`); abstention
+metrics treat `out_of_scope` as the positive class. A metric with nothing to average over is None.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from indexer.normalize import normalize, normalize_uncached
+
+from .dataset import OUT_OF_SCOPE
+
+RECALL_KS = (1, 3, 5, 10)
+MRR_K = 10
+NDCG_K = 10
+
+
+@dataclass
+class Outcome:
+    """What one system did with one question."""
+
+    qid: str
+    type: str
+    persona: str
+    gold: list[str]
+    facts: list[str]
+    ranked: list[str]                      # clause ids, best first
+    answer: str = ""
+    abstained: bool = False
+    cited: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0                # answering a cold question (see eval/embeddings.py)
+    warm_ms: float = 0.0                   # answering, query embeddings already computed (measured)
+    search_ms: float = 0.0                 # ranking only, warm
+    embeddings: int = 0                    # query texts embedded to answer it
+
+    @property
+    def out_of_scope(self) -> bool:
+        return self.type == OUT_OF_SCOPE
+
+
+# --- retrieval ------------------------------------------------------------------------------
+def recall_at_k(ranked: Sequence[str], gold: Iterable[str], k: int) -> float:
+    """Share of the gold clauses found among the first k."""
+    gold = set(gold)
+    if not gold:
+        raise ValueError("recall needs at least one gold id")
+    return len(gold.intersection(ranked[:k])) / len(gold)
+
+
+def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str], k: int = MRR_K) -> float:
+    """1/rank of the first gold clause within the first k, else 0."""
+    gold = set(gold)
+    for rank, clause_id in enumerate(ranked[:k], 1):
+        if clause_id in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at_k(ranked: Sequence[str], gold: Iterable[str], k: int = NDCG_K) -> float:
+    """Binary-relevance nDCG: DCG of the first k over the DCG of a perfect ranking."""
+    gold = set(gold)
+    if not gold:
+        raise ValueError("nDCG needs at least one gold id")
+    seen: set[str] = set()
+    dcg = 0.0
+    for rank, clause_id in enumerate(ranked[:k], 1):
+        if clause_id in gold and clause_id not in seen:  # a repeated id earns nothing twice
+            dcg += 1.0 / math.log2(rank + 1)
+        seen.add(clause_id)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal
+
+
+# --- answers --------------------------------------------------------------------------------
+def facts_found(answer: str, facts: Iterable[str]) -> list[bool]:
+    """For each fact, whether it appears in the answer once both are normalised."""
+    text = normalize(answer) if len(answer) < 200 else normalize_uncached(answer)
+    return [normalize(f) in text for f in facts]
+
+
+def fact_correct(answer: str, facts: Iterable[str]) -> bool:
+    """An answer is correct when it states every fact."""
+    return all(facts_found(answer, facts))
+
+
+def citation_precision(cited: Sequence[str], gold: Iterable[str]) -> float:
+    """Share of cited clauses that are gold; an answer citing nothing supports nothing (0)."""
+    if not cited:
+        return 0.0
+    gold = set(gold)
+    return sum(1 for c in cited if c in gold) / len(cited)
+
+
+def abstention_precision_recall(abstained: Sequence[bool], should_abstain: Sequence[bool]) -> tuple[float | None, float | None]:
+    """Precision and recall of abstaining, the positive class being "should abstain" (out of scope)."""
+    if len(abstained) != len(should_abstain):
+        raise ValueError("abstained and should_abstain differ in length")
+    true_pos = sum(1 for a, s in zip(abstained, should_abstain) if a and s)
+    predicted = sum(1 for a in abstained if a)
+    actual = sum(1 for s in should_abstain if s)
+    return (true_pos / predicted if predicted else None, true_pos / actual if actual else None)
+
+
+# --- latency --------------------------------------------------------------------------------
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0–100) with linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def mean(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return sum(values) / len(values) if values else None
+
+
+# --- one system over a question set ---------------------------------------------------------
+def summarize(outcomes: Sequence[Outcome]) -> dict:
+    """Every metric for one system over the given outcomes (in the INTERFACE.md key names)."""
+    in_scope = [o for o in outcomes if not o.out_of_scope]
+    ranked_on = [o for o in in_scope if o.gold]
+    with_facts = [o for o in in_scope if o.facts]
+    answered = [o for o in in_scope if not o.abstained]
+    out: dict = {"n": len(outcomes), "n_in_scope": len(in_scope), "n_out_of_scope": len(outcomes) - len(in_scope)}
+    for k in RECALL_KS:
+        out[f"recall@{k}"] = mean(recall_at_k(o.ranked, o.gold, k) for o in ranked_on)
+    out[f"mrr@{MRR_K}"] = mean(reciprocal_rank(o.ranked, o.gold, MRR_K) for o in ranked_on)
+    out[f"ndcg@{NDCG_K}"] = mean(ndcg_at_k(o.ranked, o.gold, NDCG_K) for o in ranked_on)
+    out["fact_accuracy"] = mean(1.0 if fact_correct(o.answer, o.facts) else 0.0 for o in with_facts)
+    out["fact_recall"] = mean(x for o in with_facts for x in map(float, facts_found(o.answer, o.facts)))
+    out["citation_precision"] = mean(citation_precision(o.cited, o.gold) for o in answered if o.gold)
+    precision, recall = abstention_precision_recall([o.abstained for o in outcomes], [o.out_of_scope for o in outcomes])
+    out["abstain_precision"], out["abstain_recall"] = precision, recall
+    out["false_abstentions"] = len(in_scope) - len(answered)
+    latencies, warm = [o.latency_ms for o in outcomes], [o.warm_ms for o in outcomes]
+    out["latency_p50_ms"], out["latency_p95_ms"] = percentile(latencies, 50), percentile(latencies, 95)
+    out["warm_p50_ms"], out["warm_p95_ms"] = percentile(warm, 50), percentile(warm, 95)
+    out["search_p50_ms"] = percentile([o.search_ms for o in outcomes], 50)
+    out["embeddings_mean"] = mean(o.embeddings for o in outcomes)
+    return out
+
+
+def breakdown(outcomes: Sequence[Outcome], key: Callable[[Outcome], str]) -> dict[str, dict]:
+    """`summarize` per group (by type, by persona …), groups in order of first appearance."""
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        groups.setdefault(key(o), []).append(o)
+    return {name: summarize(group) for name, group in groups.items()}
+
+
+def recall_curve(outcomes: Sequence[Outcome], max_k: int = 10) -> list[float]:
+    """Mean Recall@k for k = 1 … max_k over the in-scope questions with gold (for the plot)."""
+    ranked_on = [o for o in outcomes if not o.out_of_scope and o.gold]
+    if not ranked_on:
+        return []
+    return [mean(recall_at_k(o.ranked, o.gold, k) for o in ranked_on) for k in range(1, max_k + 1)]

@@ -1,0 +1,58 @@
+"""PNG plots for the report (matplotlib, Agg backend: no display needed)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLORS = {"bm25": "#8c8c8c", "dense": "#4c72b0", "hybrid": "#dd8452", "full": "#55a868"}
+
+
+def plot_recall_curves(curves: dict[str, list[float]], path: Path) -> Path:
+    """curves: system → [recall@1, recall@2, …]."""
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
+    for system, values in curves.items():
+        ks = range(1, len(values) + 1)
+        ax.plot(ks, values, marker="o", label=system, color=COLORS.get(system))
+    ax.set_xlabel("k (clauses retrieved)")
+    ax.set_ylabel("Recall@k")
+    ax.set_ylim(0, 1.02)
+    ax.set_xticks(range(1, max((len(v) for v in curves.values()), default=1) + 1))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title("Recall@k per system (in-scope questions)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_by_type(by_type: dict[str, dict[str, dict]], metrics: tuple[str, ...], path: Path) -> Path:
+    """by_type: system → type → metrics; one panel per metric, one bar per system, types along x."""
+    systems = list(by_type)
+    types = []
+    for per_type in by_type.values():
+        types += [t for t in per_type if t not in types]
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(max(7, 1.1 * len(types)), 3.2 * len(metrics)), dpi=110,
+                             squeeze=False)
+    width = 0.8 / max(len(systems), 1)
+    for ax, metric in zip(axes[:, 0], metrics):
+        shown = [t for t in types if any(by_type[s].get(t, {}).get(metric) is not None for s in systems)]
+        for j, system in enumerate(systems):
+            values = [by_type[system].get(t, {}).get(metric) or 0.0 for t in shown]
+            xs = [i + (j - (len(systems) - 1) / 2) * width for i in range(len(shown))]
+            ax.bar(xs, values, width, label=system, color=COLORS.get(system))
+        ax.set_xticks(range(len(shown)))
+        ax.set_xticklabels(shown)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel(metric)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].legend(loc="lower right", ncol=len(systems))
+    axes[0, 0].set_title("By question type")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,242 @@
+"""Rendering an evaluation: the Markdown report and the terminal summary table."""
+from __future__ import annotations
+
+import datetime as _dt
+
+# The issue's targets for the full pipeline (issue 5); the CI floors are in eval/floors.json.
+TARGETS = {"recall@5": 0.95, "mrr@10": 0.85, "fact_accuracy": 0.90, "abstain_precision": 0.95, "abstain_recall": 0.95}
+
+COLUMNS = (("recall@1", "R@1"), ("recall@3", "R@3"), ("recall@5", "R@5"), ("recall@10", "R@10"),
+           ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("fact_accuracy", "Fact acc"),
+           ("citation_precision", "Cite prec"), ("abstain_precision", "Abst P"), ("abstain_recall", "Abst R"),
+           ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
+GROUP_COLUMNS = (("recall@5", "R@5"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("fact_accuracy", "Fact acc"),
+                 ("citation_precision", "Cite prec"), ("abstain_precision", "Abst P"), ("abstain_recall", "Abst R"),
+                 ("false_abstentions", "False abst"))
+
+
+def fmt(value, ms: bool = False) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.1f}" if ms else f"{value:.3f}"
+
+
+def _cell(key: str, value) -> str:
+    return fmt(value, ms=key.endswith("_ms"))
+
+
+def summary_table(summary: dict) -> str:
+    """The headline numbers as a plain-text table, one row per system."""
+    header = ["system"] + [label for _, label in COLUMNS]
+    rows = [[name] + [_cell(k, m.get(k)) for k, _ in COLUMNS] for name, m in summary["systems"].items()]
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in [header] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    out = [f"{summary['questions']} questions"] + lines
+    rob = summary.get("robustness", {}).get("kinds", {}).get("all")
+    if rob:
+        out.append(f"robustness ({summary['robustness']['system']}, {rob['n']} variants): "
+                   f"R@5 drop {fmt(rob['recall@5_drop'])}, MRR@10 drop {fmt(rob['mrr@10_drop'])}, "
+                   f"fact accuracy drop {fmt(rob['fact_accuracy_drop'])}")
+    out.append(f"report: {summary['report']}")
+    return "\n".join(out)
+
+
+# --- Markdown -------------------------------------------------------------------------------
+def md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_report(summary: dict, context: dict) -> str:
+    systems = list(summary["systems"])
+    parts = [_header(summary, context), _headline(summary), _definitions(summary, context)]
+    parts.append(f"## Recall@k and per-type results\n\n![Recall@k per system]({context['plots']['recall']})\n\n"
+                 f"![Per-type results]({context['plots']['by_type']})")
+    parts.append(_targets(summary))
+    for title, key, label in (("By question type", "by_type", "type"), ("By persona", "by_persona", "persona")):
+        parts.append(_groups(summary, key, title, label, systems))
+    if "diagnostics" in summary:
+        parts.append(_diagnostics(summary))
+    if "robustness" in summary:
+        parts.append(_robustness(summary["robustness"], context.get("variant_failures", [])))
+    parts.append(_failures(context.get("failures", []), "full" if "full" in systems else systems[-1]))
+    parts.append(_diff(context.get("diff"), context.get("previous")))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _header(summary: dict, context: dict) -> str:
+    when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return (f"# PolicyKB evaluation report\n\n"
+            f"- Run: {when}, {context.get('elapsed_s', '?')} s\n"
+            f"- Questions: `{context['questions_file']}`, {summary['questions']} questions\n"
+            f"- Index: {context['clauses']} clauses from {len(context['documents'])} document(s) "
+            f"({', '.join(map(str, context['documents']))}), encoder `{context['encoder']}`\n"
+            f"- Machine-readable: `results.json` (every system's ranking, answer, citations and verdicts per question)")
+
+
+def _headline(summary: dict) -> str:
+    rows = [[f"**{name}**"] + [_cell(k, m.get(k)) for k, _ in COLUMNS] for name, m in summary["systems"].items()]
+    any_m = next(iter(summary["systems"].values()))
+    note = (f"In-scope questions: {any_m['n_in_scope']}; out-of-scope: {any_m['n_out_of_scope']}. "
+            f"Embedding one text on its own took {fmt(summary.get('encode_p50_ms'), ms=True)} ms (median) on this machine.")
+    timing = [[name, fmt(m.get("embeddings_mean")), _cell("warm_p50_ms", m.get("warm_p50_ms")),
+               _cell("warm_p95_ms", m.get("warm_p95_ms")), _cell("search_p50_ms", m.get("search_p50_ms")),
+               _cell("latency_p50_ms", m.get("latency_p50_ms")), _cell("latency_p95_ms", m.get("latency_p95_ms"))]
+              for name, m in summary["systems"].items()]
+    return ("## Summary\n\n" + md_table(["system"] + [label for _, label in COLUMNS], rows) + "\n\n" + note
+            + "\n\nTiming (ms): " + "\n\n" + md_table(["system", "embeddings / question", "warm p50", "warm p95",
+                                                       "search p50", "est. cold p50", "est. cold p95"], timing))
+
+
+def _definitions(summary: dict, context: dict) -> str:
+    return """## What the numbers mean
+
+- **Systems.** `bm25` ranks with plain rank-bm25 (BM25Okapi over jieba's default cut, no dictionary, synonyms or
+  stop words); `dense` ranks with the encoder alone; `hybrid` fuses the engine's BM25 and dense lists; `full` adds
+  question analysis (situations, conditions, benefit areas) and one retrieval per aspect. Each ranks 10 clauses.
+- **Answer metrics of the baselines.** A baseline has no answer composer of its own, so its answer columns (fact
+  accuracy, citation precision, abstention) are the engine's composer and abstention (`kb.ask(mode=…)`, top 5) fed
+  by that mode's ranking. For `bm25` that ranking is the engine's own BM25 (with its dictionary and synonyms), not
+  the plain rank-bm25 list its retrieval columns measure: read the `bm25` answer columns as "composer on keyword
+  retrieval". The `dense` and `hybrid` rows are consistent: the same ranking feeds both kinds of column.
+- **Recall@k**: share of a question's gold clauses among the first k, averaged over in-scope questions (a question
+  with 5 gold clauses scores at most 0.2 at k=1). **MRR@10**: 1/rank of the first gold clause. **nDCG@10**: binary
+  relevance on gold ids.
+- **Fact accuracy**: share of in-scope questions whose answer contains every one of its facts (after NFKC,
+  traditional→simplified and lower-casing on both sides); an abstention states no fact. *Fact recall* (in
+  results.json) is the share of single facts found.
+- **Citation precision**: over in-scope questions the system answered, the mean share of cited clauses that are
+  gold (an answer citing nothing scores 0).
+- **Abstention precision / recall**: positive class = `out_of_scope`; a refused question (bad input) counts as an
+  abstention. A "–" means the metric has nothing to average over.
+- **Latency** (p50 / p95): an estimate for a question the process has not seen: the measured `kb.ask` time with
+  every query embedding computed beforehand (*warm*), plus the embeddings that system needed for the question
+  (1 for most, 1 + one per aspect for the full pipeline) times the median time to embed one text on its own.
+  The embeddings are computed in batches before timing so that the run stays fast and every system is timed
+  on the same footing; the warm figures are below."""
+
+
+def _targets(summary: dict) -> str:
+    full = summary["systems"].get("full")
+    if full is None:
+        return ""
+    rows = []
+    by_type = summary.get("by_type", {}).get("full", {})
+    for metric, target in TARGETS.items():
+        value = full.get(metric)
+        met = value is not None and value >= target
+        weak = [f"{t} ({fmt(m.get(metric))})" for t, m in by_type.items()
+                if m.get(metric) is not None and m[metric] < target]
+        rows.append([metric, fmt(value), f"≥ {target:.2f}", "met" if met else "**missed**",
+                     ", ".join(weak) if not met else ""])
+    ahead = []
+    for metric in ("recall@5", "mrr@10"):
+        for name, m in summary["systems"].items():
+            if name != "full" and m.get(metric) is not None and full.get(metric) is not None:
+                ahead.append(f"{metric} vs {name}: {'+' if full[metric] >= m[metric] else ''}"
+                             f"{full[metric] - m[metric]:.3f}")
+    return ("## Full pipeline against the targets\n\n"
+            + md_table(["metric", "full", "target", "", "types below target"], rows)
+            + ("\n\nFull pipeline minus each baseline: " + "; ".join(ahead) if ahead else ""))
+
+
+def _groups(summary: dict, key: str, title: str, label: str, systems: list[str]) -> str:
+    groups = summary.get(key, {})
+    if not groups:
+        return ""
+    names = []
+    for per in groups.values():
+        names += [g for g in per if g not in names]
+    out = [f"## {title}"]
+    compare = [[g, str(groups[systems[0]][g]["n"])] + [fmt(groups[s].get(g, {}).get(m)) for m in ("recall@5", "mrr@10", "fact_accuracy") for s in systems]
+               for g in names]
+    header = [label, "n"] + [f"{short} {s}" for short in ("R@5", "MRR", "Fact") for s in systems]
+    out.append(md_table(header, compare))
+    main = "full" if "full" in systems else systems[-1]
+    rows = [[g, str(groups[main][g]["n"])] + [_cell(k, groups[main][g].get(k)) for k, _ in GROUP_COLUMNS] for g in names]
+    out.append(f"Every metric of `{main}` by {label}:\n\n" + md_table([label, "n"] + [l for _, l in GROUP_COLUMNS], rows))
+    return "\n\n".join(out)
+
+
+def _diagnostics(summary: dict) -> str:
+    d = summary["diagnostics"].get("bm25_engine_retrieval")
+    plain = summary["systems"].get("bm25")
+    if not d or not plain:
+        return ""
+    keys = list(d)
+    rows = [["plain rank-bm25 (the `bm25` row)"] + [fmt(plain.get(k)) for k in keys],
+            ["engine BM25 (dictionary, stop words, synonyms; feeds the `bm25` answers)"] + [fmt(d[k]) for k in keys]]
+    return "## Two BM25s\n\n" + md_table(["ranking"] + keys, rows)
+
+
+def _robustness(rob: dict, variant_failures: list[dict]) -> str:
+    kinds = rob.get("kinds", {})
+    rows = []
+    for kind, r in kinds.items():
+        rows.append([kind, str(r["n"])] + [f"{fmt(r[m + '_original'])} → {fmt(r[m])} ({_signed(r[m + '_drop'])})"
+                                           for m in ("recall@5", "mrr@10", "fact_accuracy")] + [str(r["false_abstentions"])])
+    out = [f"## Robustness ({rob['system']} pipeline)",
+           f"Variants from `{rob['file']}` (regenerate with `python -m eval.variants`); each variant is scored against "
+           f"the same pipeline on its original wording. Drop = original − variant (positive is worse)."
+           + (f" {rob['stale_variants']} stale variant(s) skipped (their question changed or is gone)." if rob.get("stale_variants") else ""),
+           md_table(["variant", "n", "Recall@5 (drop)", "MRR@10 (drop)", "Fact acc (drop)", "false abstentions"], rows)]
+    if variant_failures:
+        listed = variant_failures[:40]
+        out.append(f"Variants that do worse than their original ({len(variant_failures)}"
+                   + (f", first {len(listed)} listed" if len(listed) < len(variant_failures) else "") + "):\n\n"
+                   + md_table(["id", "edit", "question", "what changed"],
+                              [[v["id"], v["edit"], v["question"], "; ".join(v["problems"])] for v in listed]))
+    return "\n\n".join(out)
+
+
+def _signed(value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.3f}"
+
+
+def _failures(failures: list[dict], system: str) -> str:
+    if not failures:
+        return f"## Where `{system}` misses\n\nNothing: every question retrieved all its gold clauses in the top 5, stated every fact, and abstained exactly when it should."
+    rows = [[f["id"], f["type"], f["question"], "; ".join(f["problems"]), " ".join(f["gold"]), " ".join(f["ranked"])]
+            for f in failures]
+    return (f"## Where `{system}` misses ({len(failures)} questions)\n\n"
+            + md_table(["id", "type", "question", "problem", "gold", f"{system} top 5"], rows))
+
+
+def _diff(diff: dict | None, previous: str | None) -> str:
+    if diff is None:
+        return "## Changes since the previous run\n\nNo previous run to compare with (pass `--previous results.json`, or run again into the same report folder)."
+    out = [f"## Changes since the previous run\n\nCompared with `{previous}`."]
+    notes = []
+    for key, label in (("added", "new questions"), ("removed", "questions no longer in the set"), ("reworded", "reworded questions")):
+        if diff.get(key):
+            notes.append(f"{label}: {', '.join(diff[key])}")
+    if notes:
+        out.append("; ".join(notes) + ".")
+    metric_rows = []
+    for system, changes in diff.get("metrics", {}).items():
+        for metric, (old, new) in changes.items():
+            if old != new:
+                delta = (new - old) if old is not None and new is not None else None
+                metric_rows.append([system, metric, fmt(old), fmt(new), _signed(delta)])
+    if metric_rows:
+        out.append(md_table(["system", "metric", "before", "now", "change"], metric_rows))
+    for system, lists in diff.get("systems", {}).items():
+        broke, fixed = lists["broke"], lists["fixed"]
+        if not broke and not fixed:
+            out.append(f"**{system}**: no question changed verdict.")
+            continue
+        for title, items in (("broke", broke), ("got fixed", fixed)):
+            if items:
+                out.append(f"**{system}: {len(items)} question(s) {title}**\n\n"
+                           + md_table(["id", "type", "question", "change", "answer now"],
+                                      [[e["id"], e["type"], e["question"], "; ".join(e["changes"]), e["answer"][:80]] for e in items]))
+    return "\n\n".join(out)

@@ -1,0 +1,325 @@
+"""Running the evaluation: every question through every system, then metrics, plots, diff and report.
+
+Systems (what each row of the report measures):
+- bm25:   retrieval metrics from the plain rank-bm25 baseline (eval/baselines.py); answer metrics from
+          `kb.ask(mode="bm25")`, i.e. the engine's answer composer and abstention fed by the engine's
+          own BM25 (domain dictionary, synonyms) — a composer cannot run on the plain baseline's list.
+- dense:  `kb.search` / `kb.ask` with mode "dense" (the default encoder only).
+- hybrid: mode "hybrid" (BM25 + dense, fused).
+- full:   mode "full" (hybrid + question analysis + multi-aspect retrieval).
+Every system answers with top_k=5 and ranks 10 clauses.
+
+Latency: all query embeddings are computed before anything is timed (eval/embeddings.py), so every
+system is timed on the same footing; `latency_*` adds back, per question, the embeddings that system
+needed times the time to embed one text on its own (`encode_p50_ms`): an estimate of a cold
+question. `warm_*` is the measured part alone.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from indexer.errors import BadInput
+
+from . import metrics
+from .baselines import PlainBM25
+from .dataset import Question, load_questions
+from .diff import diff_results
+from .embeddings import precompute, single_encode_ms
+from .metrics import Outcome, breakdown, facts_found, reciprocal_rank, recall_at_k, summarize
+from .plots import plot_by_type, plot_recall_curves
+from .report import render_report
+
+DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
+DEFAULT_REPORT = Path("eval/report")
+SYSTEMS = ("bm25", "dense", "hybrid", "full")
+RANK_DEPTH = 10
+ANSWER_TOP_K = 5
+ROBUSTNESS_SYSTEM = "full"
+AUTO = "auto"
+
+
+def variants_path_for(questions_path: Path) -> Path:
+    """eval/questions.jsonl → eval/questions_variants.jsonl."""
+    return questions_path.with_name(questions_path.stem + "_variants.jsonl")
+
+
+def run_evaluation(kb, questions_path: Path, report_dir: Path, previous: Path | None = None,
+                   systems: list[str] | None = None, progress=None, variants=AUTO) -> dict:
+    """Evaluate, write report.md, results.json and plots into report_dir; return the summary.
+
+    previous: a results.json to diff against (default: report_dir/results.json left by the last run).
+    variants: "auto" (the questions file's `<stem>_variants.jsonl` when it exists), a path, or None.
+    """
+    started = time.perf_counter()
+    questions_path, report_dir = Path(questions_path), Path(report_dir)
+    questions = load_questions(questions_path)
+    systems = check_systems(systems)
+    variants_path = _variants_path(variants, questions_path) if ROBUSTNESS_SYSTEM in systems else None
+    say = progress or (lambda stage, done, total: None)
+    old_results = load_previous(previous, report_dir)
+
+    baseline = PlainBM25.from_clauses(kb.clauses()) if "bm25" in systems else None
+    texts = [q.question for q in questions]
+    embeddings = precompute(kb, texts, systems, ANSWER_TOP_K, RANK_DEPTH, say)
+    encode_ms = single_encode_ms(kb, texts) or 0.0
+    outcomes, records, engine_bm25 = run_systems(kb, questions, systems, baseline, say, embeddings, encode_ms)
+
+    summary: dict = {"questions": len(questions), "systems": {s: summarize(outcomes[s]) for s in systems}}
+    summary["by_type"] = {s: breakdown(outcomes[s], lambda o: o.type) for s in systems}
+    summary["by_persona"] = {s: breakdown(outcomes[s], lambda o: o.persona) for s in systems}
+    if engine_bm25:
+        summary["diagnostics"] = {"bm25_engine_retrieval": _retrieval_only(summarize(engine_bm25))}
+    summary["encode_p50_ms"] = encode_ms
+
+    variant_records: list[dict] = []
+    if variants_path is not None:
+        robustness, variant_records = run_robustness(kb, questions, variants_path, outcomes[ROBUSTNESS_SYSTEM], say,
+                                                        encode_ms)
+        summary["robustness"] = robustness
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    report_md = report_dir / "report.md"
+    summary["report"] = str(report_md)
+    summary = rounded(summary)
+    results = {"questions_file": str(questions_path), "systems": systems, "summary": summary,
+               "questions": records, "variants": variant_records}
+    (report_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    say("report", 0, 1)
+    plots = {"recall": plot_recall_curves({s: metrics.recall_curve(outcomes[s], RANK_DEPTH) for s in systems},
+                                          report_dir / "recall_at_k.png").name,
+             "by_type": plot_by_type(summary["by_type"], ("recall@5", "mrr@10", "fact_accuracy"),
+                                     report_dir / "by_type.png").name}
+    diff = diff_results(old_results, results) if old_results else None
+    context = {"questions_file": str(questions_path), "variants_file": str(variants_path) if variants_path else None,
+               "clauses": len(kb.clauses()), "documents": [d.get("doc_id") for d in kb.documents()],
+               "encoder": _encoder_name(kb), "plots": plots, "diff": diff,
+               "previous": old_results.get("_path") if old_results else None,
+               "failures": failures(records, ROBUSTNESS_SYSTEM if ROBUSTNESS_SYSTEM in systems else systems[-1]),
+               "variant_failures": variant_failures(variant_records, records),
+               "elapsed_s": round(time.perf_counter() - started, 1)}
+    report_md.write_text(render_report(summary, context), encoding="utf-8")
+    say("report", 1, 1)
+    return summary
+
+
+# --- set-up ---------------------------------------------------------------------------------
+def check_systems(systems) -> list[str]:
+    if not systems:
+        return list(SYSTEMS)
+    chosen = [s.strip() for s in systems if s.strip()]
+    unknown = [s for s in chosen if s not in SYSTEMS]
+    if unknown or not chosen:
+        raise BadInput(f"--systems {','.join(systems)}: use a comma-separated subset of {','.join(SYSTEMS)}")
+    return [s for s in SYSTEMS if s in chosen]
+
+
+def _variants_path(variants, questions_path: Path) -> Path | None:
+    if variants is None or variants is False:
+        return None
+    if variants == AUTO:
+        path = variants_path_for(questions_path)
+        return path if path.is_file() else None
+    path = Path(variants)
+    if not path.is_file():
+        raise BadInput(f"{path}: no such variants file")
+    return path
+
+
+def load_previous(previous: Path | None, report_dir: Path) -> dict | None:
+    """The previous run's results, read before this run overwrites them."""
+    path = Path(previous) if previous else report_dir / "results.json"
+    if not path.is_file():
+        if previous:
+            raise BadInput(f"--previous {path}: no such file")
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if previous:
+            raise BadInput(f"--previous {path}: not a results.json ({exc})") from None
+        return None  # a damaged leftover is simply not compared against
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        if previous:
+            raise BadInput(f"--previous {path}: not a results.json (no per-question results)")
+        return None
+    data["_path"] = str(path)
+    return data
+
+
+def _encoder_name(kb) -> str:
+    try:
+        return kb.stored.manifest["encoder"]["name"]
+    except (AttributeError, KeyError, TypeError):
+        return "?"
+
+
+# --- running --------------------------------------------------------------------------------
+def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None, embeddings: int = 1,
+             encode_ms: float = 0.0) -> tuple[Outcome, dict]:
+    """Ask, then rank; returns the outcome and extras for results.json (an error, the engine's BM25 list)."""
+    extra: dict = {}
+    outcome = Outcome(question.id, question.type, question.persona, question.gold, question.facts, ranked=[])
+    try:
+        answer = kb.ask(question.question, top_k=ANSWER_TOP_K, qid=question.id, mode=system)
+        outcome.answer, outcome.abstained = answer.answer, answer.abstained
+        outcome.cited = [c.clause.clause_id for c in answer.citations]
+        outcome.warm_ms, outcome.embeddings = answer.latency_ms, embeddings
+        outcome.latency_ms = answer.latency_ms + embeddings * encode_ms
+        t0 = time.perf_counter()
+        if system == "bm25":
+            outcome.ranked = baseline.rank(question.question, RANK_DEPTH)
+        else:
+            outcome.ranked = [h.clause.clause_id for h in kb.search(question.question, RANK_DEPTH, system)]
+        outcome.search_ms = (time.perf_counter() - t0) * 1000
+        if system == "bm25":
+            extra["engine_ranked"] = [h.clause.clause_id for h in kb.search(question.question, RANK_DEPTH, "bm25")]
+    except BadInput as exc:  # the engine refused the question: it counts as an abstention with no ranking
+        outcome.abstained = True
+        extra["error"] = str(exc)
+    return outcome, extra
+
+
+def run_systems(kb, questions: list[Question], systems: list[str], baseline, say, embeddings: dict, encode_ms: float):
+    outcomes: dict[str, list[Outcome]] = {s: [] for s in systems}
+    engine_bm25: list[Outcome] = []
+    records = []
+    for n, q in enumerate(questions):
+        say("evaluating", n, len(questions))
+        record = {"id": q.id, "question": q.question, "type": q.type, "persona": q.persona, "chapter": q.chapter,
+                  "gold": q.gold, "facts": q.facts, "systems": {}}
+        for system in systems:
+            outcome, extra = evaluate(kb, q, system, baseline, embeddings.get((q.question, system), 1), encode_ms)
+            outcomes[system].append(outcome)
+            record["systems"][system] = outcome_record(outcome, extra)
+            if "engine_ranked" in extra:
+                engine_bm25.append(replace(outcome, ranked=extra["engine_ranked"]))
+        records.append(record)
+    say("evaluating", len(questions), len(questions))
+    return outcomes, records, engine_bm25
+
+
+def outcome_record(o: Outcome, extra: dict | None = None) -> dict:
+    """One system's result on one question, with its verdicts, as stored in results.json."""
+    hits = facts_found(o.answer, o.facts) if o.facts and not o.out_of_scope else []
+    record = {"ranked": o.ranked, "answer": o.answer, "abstained": o.abstained, "cited": o.cited,
+              "fact_hits": hits, "fact_ok": all(hits) if hits else None, "abstain_ok": o.abstained == o.out_of_scope,
+              "recall@5": recall_at_k(o.ranked, o.gold, 5) if o.gold and not o.out_of_scope else None,
+              "rr@10": reciprocal_rank(o.ranked, o.gold, 10) if o.gold and not o.out_of_scope else None,
+              "latency_ms": round(o.latency_ms, 2), "warm_ms": round(o.warm_ms, 2), "search_ms": round(o.search_ms, 2),
+              "embeddings": o.embeddings}
+    record.update(extra or {})
+    return record
+
+
+# --- robustness -----------------------------------------------------------------------------
+def run_robustness(kb, questions: list[Question], variants_path: Path, originals: list[Outcome], say,
+                   encode_ms: float = 0.0):
+    """The full pipeline on every variant, against its own result on the original wording."""
+    by_id = {q.id: q for q in questions}
+    usable, stale = [], 0
+    for v in load_questions(variants_path):
+        base = by_id.get(v.variant_of)
+        if base is None or base.out_of_scope or (v.original and v.original != base.question):
+            stale += 1
+            continue
+        # gold, facts, type and persona always come from the current question file
+        usable.append(replace(base, id=v.id, question=v.question, variant=v.variant, variant_of=base.id, edit=v.edit))
+    embeddings = precompute(kb, [v.question for v in usable], [ROBUSTNESS_SYSTEM], ANSWER_TOP_K, RANK_DEPTH, say)
+    original_by_id = {o.qid: o for o in originals}
+    by_kind: dict[str, list[tuple[Outcome, Outcome]]] = {}
+    records = []
+    for n, v in enumerate(usable):
+        say("robustness", n, len(usable))
+        outcome, extra = evaluate(kb, v, ROBUSTNESS_SYSTEM, None, embeddings.get((v.question, ROBUSTNESS_SYSTEM), 1),
+                                  encode_ms)
+        by_kind.setdefault(v.variant, []).append((original_by_id[v.variant_of], outcome))
+        record = {"id": v.id, "variant_of": v.variant_of, "variant": v.variant, "edit": v.edit,
+                  "question": v.question, "type": v.type, "persona": v.persona}
+        record.update(outcome_record(outcome, extra))
+        records.append(record)
+    say("robustness", len(usable), len(usable))
+    table = {kind: robustness_row(pairs) for kind, pairs in by_kind.items()}
+    if by_kind:
+        table["all"] = robustness_row([p for pairs in by_kind.values() for p in pairs])
+    return {"system": ROBUSTNESS_SYSTEM, "file": str(variants_path), "stale_variants": stale, "kinds": table}, records
+
+
+ROBUST_METRICS = ("recall@5", "mrr@10", "fact_accuracy")
+
+
+def robustness_row(pairs: list[tuple[Outcome, Outcome]]) -> dict:
+    original = summarize([o for o, _ in pairs])
+    variant = summarize([v for _, v in pairs])
+    row: dict = {"n": len(pairs)}
+    for m in ROBUST_METRICS:
+        row[f"{m}_original"], row[m] = original[m], variant[m]
+        row[f"{m}_drop"] = (original[m] - variant[m]) if original[m] is not None and variant[m] is not None else None
+    row["false_abstentions"] = variant["false_abstentions"]
+    return row
+
+
+# --- what the report lists ------------------------------------------------------------------
+def failures(records: list[dict], system: str) -> list[dict]:
+    """The questions this system gets wrong in some way, with what went wrong."""
+    out = []
+    for r in records:
+        res = r["systems"].get(system)
+        if res is None:
+            continue
+        problems = []
+        if r["type"] == "out_of_scope":
+            if not res["abstained"]:
+                problems.append("answered (should abstain)")
+        else:
+            if res["abstained"]:
+                problems.append("abstained")
+            if res["recall@5"] is not None and res["recall@5"] < 1:
+                problems.append(f"R@5 {res['recall@5']:.2f}")
+            if res["fact_ok"] is False:
+                missing = [f for f, hit in zip(r["facts"], res["fact_hits"]) if not hit]
+                problems.append("missing facts: " + "、".join(missing))
+        if problems:
+            out.append({"id": r["id"], "type": r["type"], "persona": r["persona"], "question": r["question"],
+                        "problems": problems, "gold": r["gold"], "ranked": res["ranked"][:5],
+                        "error": res.get("error")})
+    return out
+
+
+def variant_failures(variant_records: list[dict], records: list[dict]) -> list[dict]:
+    """Variants that do worse than their original wording (Recall@5, facts or a new abstention)."""
+    originals = {r["id"]: r["systems"].get(ROBUSTNESS_SYSTEM) for r in records}
+    out = []
+    for v in variant_records:
+        o = originals.get(v["variant_of"])
+        if o is None:
+            continue
+        problems = []
+        if (v["recall@5"] or 0) < (o["recall@5"] or 0):
+            problems.append(f"R@5 {o['recall@5']:.2f}→{v['recall@5']:.2f}")
+        if o["fact_ok"] and v["fact_ok"] is False:
+            problems.append("facts ✓→✗")
+        if v["abstained"] and not o["abstained"]:
+            problems.append("abstained")
+        if problems:
+            out.append({"id": v["id"], "variant": v["variant"], "edit": v["edit"], "question": v["question"],
+                        "problems": problems})
+    return out
+
+
+def _retrieval_only(summary: dict) -> dict:
+    keep = [f"recall@{k}" for k in metrics.RECALL_KS] + [f"mrr@{metrics.MRR_K}", f"ndcg@{metrics.NDCG_K}"]
+    return {k: summary[k] for k in keep}
+
+
+def rounded(obj, digits: int = 4):
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, dict):
+        return {k: rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [rounded(v, digits) for v in obj]
+    return obj
