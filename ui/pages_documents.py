@@ -1,0 +1,141 @@
+"""文件管理: the indexed documents, and adding (or removing) one without stopping the app.
+
+`qa.library.add_documents` validates the file, copies it into the corpus and rebuilds the index
+atomically; if anything fails it raises and the old index keeps serving.  Only after success is
+the cached knowledge base dropped, so every session picks up the new index on its next run.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from indexer.errors import BadInput, IndexUnusable
+from ui.state import knowledge_base, library_lock, reload_knowledge_base, settings
+from ui.text import escape_markdown
+
+MAX_UPLOAD_MB = 20
+ALLOWED = ("txt", "md", "html", "htm", "docx", "pdf")
+
+
+def check_upload(name: str, size: int) -> str | None:
+    """A Chinese sentence saying why this upload is refused, or None."""
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in ALLOWED:
+        return f"不支持 .{suffix or '（无扩展名）'} 文件。请上传以下格式之一：{'、'.join(ALLOWED)}。"
+    if size == 0:
+        return "文件是空的。"
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        return f"文件大小 {size / 1024 / 1024:.1f} MB,超过 {MAX_UPLOAD_MB} MB 的上限。"
+    return None
+
+
+def safe_filename(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_\-\u4e00-\u9fff]+", "-", Path(name).stem).strip("-_")[:64] or "document"
+    return stem + Path(name).suffix.lower()
+
+
+def render() -> None:
+    kb = knowledge_base()
+    st.title("文件管理")
+    flash = st.session_state.pop("docs_flash", None)
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
+
+    documents = kb.documents()
+    st.subheader(f"已收录 {len(documents)} 份文件")
+    if documents:
+        frame = pd.DataFrame([[escape_markdown(str(d.get(k) or "—")) for k in
+                               ("title", "issuer", "doc_number", "published", "clauses", "doc_id")]
+                              for d in documents],
+                             columns=["标题", "发文机关", "文号", "发布日期", "条款数", "文件编号"])
+        st.table(frame, hide_index=True)
+
+    st.subheader("添加文件")
+    st.caption(f"支持 {'、'.join(ALLOWED)} 格式，单个文件不超过 {MAX_UPLOAD_MB} MB。"
+               "添加时会先检查文件能否读取和分条，再重建索引；失败时原索引照常使用。")
+    with st.form("docs_add", clear_on_submit=True):
+        upload = st.file_uploader("选择文件", type=list(ALLOWED), max_upload_size=MAX_UPLOAD_MB, key="docs_file")
+        title = st.text_input("标题（可选，不填则从文件中识别）", max_chars=120, key="docs_title")
+        left, right = st.columns(2)
+        issuer = left.text_input("发文机关（可选）", max_chars=60, key="docs_issuer")
+        number = right.text_input("文号（可选）", max_chars=60, key="docs_number")
+        date = st.date_input("发布日期（可选）", value=None, key="docs_date")
+        submitted = st.form_submit_button("添加并重建索引", type="primary", icon=":material/upload_file:")
+    if submitted:
+        if upload is None:
+            st.warning("请先选择要上传的文件。")
+        else:
+            meta = {"title": title.strip() or None, "issuer": issuer.strip() or None,
+                    "doc_number": number.strip() or None, "date": date.isoformat() if date else None}
+            add_upload(upload.name, upload.getvalue(), meta)
+
+    if len(documents) > 1:
+        remove_section(documents)
+
+
+def add_upload(name: str, data: bytes, meta: dict) -> None:
+    problem = check_upload(name, len(data))
+    if problem:
+        st.error(problem)
+        return
+    from qa.library import add_documents
+
+    s = settings()
+    lock = library_lock()
+    if not lock.acquire(blocking=False):
+        st.warning("另一个文件正在添加或删除，请稍后再试。")
+        return
+    try:
+        with tempfile.TemporaryDirectory(prefix="policykb-upload-") as tmp:
+            path = Path(tmp) / safe_filename(name)
+            path.write_bytes(data)
+            with st.spinner("正在检查文件并重建索引，可能需要一分钟……"):
+                entries, _ = add_documents(Path(s.corpus_dir), Path(s.index_dir), [path],
+                                           meta={k: v for k, v in meta.items() if v})
+    except (BadInput, IndexUnusable) as exc:
+        st.error("文件未能添加，原索引继续使用。原因：" + escape_markdown(str(exc)), icon=":material/error:")
+        return
+    except Exception as exc:  # a failed build must never take the page down with it
+        st.error("添加文件时出错，原索引继续使用。原因：" + escape_markdown(f"{type(exc).__name__}: {exc}"),
+                 icon=":material/error:")
+        return
+    finally:
+        lock.release()
+    reload_knowledge_base()
+    added = "、".join(f"《{e.meta.get('title', e.doc_id)}》" for e in entries)
+    st.session_state["docs_flash"] = f"已添加 {escape_markdown(added)}，索引已更新。"
+    st.rerun()
+
+
+def remove_section(documents: list[dict]) -> None:
+    with st.expander("删除文件", icon=":material/delete:"):
+        titles = {d["doc_id"]: d["title"] for d in documents}
+        doc_id = st.selectbox("要删除的文件", list(titles), format_func=lambda i: titles[i], key="docs_remove_id")
+        sure = st.checkbox("确认删除这份文件及其索引条款", key="docs_remove_sure")
+        if st.button("删除并重建索引", disabled=not sure, key="docs_remove_button", icon=":material/delete:"):
+            from qa.library import remove_documents
+
+            s = settings()
+            lock = library_lock()
+            if not lock.acquire(blocking=False):
+                st.warning("另一个文件正在添加或删除，请稍后再试。")
+                return
+            try:
+                with st.spinner("正在删除并重建索引……"):
+                    remove_documents(Path(s.corpus_dir), Path(s.index_dir), doc_id)
+            except (BadInput, IndexUnusable) as exc:
+                st.error("删除失败：" + escape_markdown(str(exc)))
+                return
+            finally:
+                lock.release()
+            reload_knowledge_base()
+            st.session_state["docs_flash"] = f"已删除《{escape_markdown(titles[doc_id])}》，索引已更新。"
+            st.rerun()
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,64 @@
+"""Where the index and corpus are, and the knowledge base loaded once per process."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from indexer.errors import BadInput, IndexUnusable
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: str
+    corpus_dir: str
+
+
+def settings(argv: list[str] | None = None) -> Settings:
+    """`streamlit run ui/app.py -- --index DIR --corpus DIR`; else $POLICYKB_INDEX/$POLICYKB_CORPUS; else ./index, ./corpus."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--index", default=os.environ.get("POLICYKB_INDEX", "index"))
+    parser.add_argument("--corpus", default=os.environ.get("POLICYKB_CORPUS", "corpus"))
+    args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return Settings(str(Path(args.index).absolute()), str(Path(args.corpus).absolute()))
+
+
+@st.cache_resource(show_spinner="正在加载知识库……")
+def _load(index_dir: str, corpus_dir: str):
+    from qa.engine import open_knowledge_base
+
+    kb = open_knowledge_base(Path(index_dir), Path(corpus_dir))
+    try:  # the first question loads the tokenizer's and encoder's lazy parts; pay that here, not in a page
+        kb.ask("低保户住房有什么政策", top_k=3)
+    except BadInput:
+        pass
+    return kb
+
+
+@st.cache_resource
+def library_lock() -> threading.Lock:
+    """One change to the corpus and index at a time, across every session of this process."""
+    return threading.Lock()
+
+
+def knowledge_base():
+    """The cached knowledge base; stops the page with a message if the index cannot be used."""
+    s = settings()
+    try:
+        return _load(s.index_dir, s.corpus_dir)
+    except (IndexUnusable, BadInput) as exc:
+        st.error("知识库索引无法使用，请管理员在命令行重建索引后刷新本页：\n\n"
+                 f"`policykb build --index {s.index_dir} --corpus {s.corpus_dir}`")
+        st.caption("详细信息")
+        st.code(str(exc), language=None, wrap_lines=True)
+        st.stop()
+
+
+def reload_knowledge_base() -> None:
+    """Drop the cached knowledge base: the next page run loads the index as it is now on disk."""
+    _load.clear()
