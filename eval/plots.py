@@ -50,9 +50,10 @@ def plot_by_type(by_type: dict[str, dict[str, dict]], metrics: tuple[str, ...], 
         ax.set_ylim(0, 1.05)
         ax.set_ylabel(metric)
         ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].legend(loc="lower right", ncol=len(systems))
-    axes[0, 0].set_title("By question type")
-    fig.tight_layout()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.suptitle("By question type", x=0.02, ha="left")
+    fig.legend(handles, labels, loc="upper right", ncol=len(systems), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     fig.savefig(path)
     plt.close(fig)
     return path
