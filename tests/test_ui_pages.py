@@ -325,7 +325,8 @@ def test_upload_adds_a_document_and_bad_files_are_refused(private_library):
     assert "空的" in check_upload("empty.txt", 0)
     at.file_uploader(key="docs_file").upload("坏文件.txt", b"\x00\x01\x02" * 10, "text/plain")
     at.button(key="FormSubmitter:docs_add-添加并重建索引").click().run()
-    assert any("原索引继续使用" in e.value for e in at.error)
+    assert any("原索引继续使用" in e.value and "无法识别文件中的文字" in e.value for e in at.error)
+    assert not any("policykb-upload-" in c.value for c in at.caption)  # no server paths shown
     assert sorted(p.name for p in corpus.iterdir() if not p.name.endswith(".json")) == ["README.md", "lnfp13.txt"]
     # a good file is validated, added and indexed; the list then shows it
     at.file_uploader(key="docs_file").upload("饮水方案.txt", NEW_DOC.encode("utf-8"), "text/plain")
@@ -340,6 +341,15 @@ def test_upload_adds_a_document_and_bad_files_are_refused(private_library):
 
     fresh = open_knowledge_base(index, corpus, build_if_missing=False)
     assert any(d["doc_id"] == "饮水方案" for d in fresh.documents())
+    # and it can be taken out again, after a confirmation
+    at.selectbox(key="docs_remove_id").select("饮水方案")
+    assert at.button(key="docs_remove_button").disabled
+    at.checkbox(key="docs_remove_sure").check().run()
+    at.button(key="docs_remove_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已删除" in s.value for s in at.success)
+    assert any("已收录 1 份文件" in h.value for h in at.subheader)
+    assert not (corpus / "饮水方案.txt").exists()
 
 
 def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, tmp_path):
@@ -371,3 +381,16 @@ def test_evaluation_page_reports_a_bad_question_file(app_env):
     at.button(key="eval_run").click().run()
     assert not at.exception
     assert any("问题文件无法使用" in e.value for e in at.error)
+
+
+def test_a_document_added_from_the_command_line_shows_up_without_a_restart(private_library, tmp_path):
+    from qa.library import add_documents
+
+    corpus, index = private_library
+    at = open_app("documents")
+    assert any("已收录 1 份文件" in h.value for h in at.subheader)
+    source = tmp_path / "cli_doc.txt"
+    source.write_text(NEW_DOC, encoding="utf-8")
+    add_documents(corpus, index, [source])  # what `policykb add` does
+    at.run()
+    assert any("已收录 2 份文件" in h.value for h in at.subheader)

@@ -33,6 +33,28 @@ def check_upload(name: str, size: int) -> str | None:
     return None
 
 
+# The indexer's reasons (English, one line, starting with a path) → what to tell the user.
+REASONS = (
+    (r"unsupported file type", "不支持这种文件格式。"),
+    (r"the file is empty", "文件是空的。"),
+    (r"MB limit", f"文件超过 {MAX_UPLOAD_MB} MB 的上限。"),
+    (r"binary file|cannot decode", "无法识别文件中的文字：它可能是二进制文件，或不是 UTF-8/GBK 编码的文本。"),
+    (r"not a readable \.docx", "无法打开这个 Word 文件，它可能已损坏或不是 .docx 格式。"),
+    (r"not a readable PDF", "无法打开这个 PDF 文件，它可能已损坏或加密。"),
+    (r"no text left after cleaning", "文件中没有可读的正文。"),
+    (r"no clauses could be cut", "没能从文件中分出条款：请确认这是一份有正文的政策文件。"),
+    (r"already in", "已有同名文件，请先删除原文件或把新文件改名后再上传。"),
+    (r"document id is letters", "文件名不能用作文件编号，请改用中文、字母、数字、“-”或“_”命名。"),
+)
+
+
+def explain(message: str) -> str:
+    for pattern, reason in REASONS:
+        if re.search(pattern, message):
+            return reason
+    return "文件未通过检查。"
+
+
 def safe_filename(name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9_\-\u4e00-\u9fff]+", "-", Path(name).stem).strip("-_")[:64] or "document"
     return stem + Path(name).suffix.lower()
@@ -97,7 +119,9 @@ def add_upload(name: str, data: bytes, meta: dict) -> None:
                 entries, _ = add_documents(Path(s.corpus_dir), Path(s.index_dir), [path],
                                            meta={k: v for k, v in meta.items() if v})
     except (BadInput, IndexUnusable) as exc:
-        st.error("文件未能添加，原索引继续使用。原因：" + escape_markdown(str(exc)), icon=":material/error:")
+        st.error(f"文件未能添加，原索引继续使用。原因：{explain(str(exc))}", icon=":material/error:")
+        detail = re.sub(r"\S*policykb-upload-[^/\s]+/", "", str(exc))  # no server paths in the page
+        st.caption("技术细节：" + escape_markdown(detail))
         return
     except Exception as exc:  # a failed build must never take the page down with it
         st.error("添加文件时出错，原索引继续使用。原因：" + escape_markdown(f"{type(exc).__name__}: {exc}"),

@@ -28,8 +28,21 @@ def settings(argv: list[str] | None = None) -> Settings:
     return Settings(str(Path(args.index).absolute()), str(Path(args.corpus).absolute()))
 
 
-@st.cache_resource(show_spinner="正在加载知识库……")
-def _load(index_dir: str, corpus_dir: str):
+def index_stamp(index_dir: str) -> tuple[int, int] | None:
+    """Identity of the index on disk (its manifest's inode and mtime); a rebuild swaps in a new one."""
+    try:
+        stat = (Path(index_dir) / "manifest.json").stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+_last_stamp: dict[str, tuple[int, int] | None] = {}
+
+
+@st.cache_resource(show_spinner="正在加载知识库……", max_entries=2)
+def _load(index_dir: str, corpus_dir: str, stamp: tuple[int, int] | None):
+    """Loaded once per process and per version of the index (`stamp`), so `policykb add` shows up too."""
     from qa.engine import open_knowledge_base
 
     kb = open_knowledge_base(Path(index_dir), Path(corpus_dir))
@@ -49,8 +62,12 @@ def library_lock() -> threading.Lock:
 def knowledge_base():
     """The cached knowledge base; stops the page with a message if the index cannot be used."""
     s = settings()
+    stamp = index_stamp(s.index_dir)
+    if stamp is None:  # no index yet (it is built on load), or a rebuild is swapping folders this instant
+        stamp = _last_stamp.get(s.index_dir)
+    _last_stamp[s.index_dir] = stamp
     try:
-        return _load(s.index_dir, s.corpus_dir)
+        return _load(s.index_dir, s.corpus_dir, stamp)
     except (IndexUnusable, BadInput) as exc:
         st.error("知识库索引无法使用，请管理员在命令行重建索引后刷新本页：\n\n"
                  f"`policykb build --index {s.index_dir} --corpus {s.corpus_dir}`")
