@@ -35,21 +35,23 @@ class BuildReport:
     index_dir: Path
 
 
-_ENUMERATOR = re.compile(r"^(第[^章节]{1,4}[章节]|专栏\s*\d+|[(（][^)）]{1,3}[)）])\s*")
-
-
-def heading_words(clause: Clause) -> str:
-    """The names of the two innermost headings, numbering removed: '健康扶贫 提高医疗保障水平'."""
-    return " ".join(_ENUMERATOR.sub("", h) for h in clause.path[-2:])
+_ENUMERATOR = re.compile(r"^(第[^章节]{1,4}[章节]|[(（][^)）]{1,3}[)）])\s*")
 
 
 def passage_text(clause: Clause) -> str:
-    """What is embedded and BM25-indexed for a clause: its headings' names, then its text."""
-    return f"{heading_words(clause)}\n{clause.text}".strip()
+    """What is embedded for a clause: the names of its two innermost headings, then its text.
+    (Numbering such as 第六章 only blurs an embedding; 专栏N is kept, people cite boxes by number.)"""
+    names = " ".join(_ENUMERATOR.sub("", h) for h in clause.path[-2:])
+    return f"{names}\n{clause.text}".strip()
+
+
+def bm25_text(clause: Clause) -> str:
+    """What BM25 indexes: the two innermost headings as printed, so '第六章' or '专栏7' finds them."""
+    return f"{' '.join(clause.path[-2:])}\n{clause.text}".strip()
 
 
 def bm25_corpus_tokens(clauses: list[Clause], tokenizer: Tokenizer) -> list[list[str]]:
-    return [tokenizer.tokenize(passage_text(c)) or ["∅"] for c in clauses]
+    return [tokenizer.tokenize(bm25_text(c)) or ["∅"] for c in clauses]
 
 
 def make_bm25(tokens: list[list[str]]) -> bm25s.BM25:

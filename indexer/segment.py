@@ -164,6 +164,7 @@ def segment_document(doc: Document) -> list[Clause]:
     heads: list[tuple[int, str, str]] = []  # (level, id segment, heading text)
     column: tuple[str, str] | None = None   # (id segment, heading text) while inside a 专栏
     item_parent: tuple[int, str] | None = None  # the enumerated item paragraph deeper items hang under
+    lead_in: str | None = None  # "必须遵循以下原则:" — the dash items (——…) after it hang under it
     preamble: list[Line] = []
     seen_structure = False
     article: tuple[str, list[str], int, int] | None = None  # (id, path, start, end) being extended
@@ -204,7 +205,7 @@ def segment_document(doc: Document) -> list[Clause]:
             flush_article()
             seen_structure = True
             column = (f"col{cn_to_int(col.group(1)):02d}", text)
-            item_parent = None
+            item_parent = lead_in = None
             table_lines = []
             j = i + 1
             if j < len(lines) and looks_like_table_start([l.text for l in lines[j:j + 8]]):
@@ -227,7 +228,7 @@ def segment_document(doc: Document) -> list[Clause]:
                 column = None
             heads = [h for h in heads if h[0] < level]
             heads.append((level, f"{prefix}{number:02d}", text))
-            item_parent = None
+            item_parent = lead_in = None
             i += 1
             continue
         art = ARTICLE.match(text)
@@ -251,9 +252,14 @@ def segment_document(doc: Document) -> list[Clause]:
         item = item_level(text)
         if item_parent and (not item or item[0] <= item_parent[0]):
             item_parent = None
+        dash_item = text.startswith(("——", "—", "－－"))
+        if lead_in and not dash_item:
+            lead_in = None
         kind = "column_item" if column else "paragraph"
         letter = "i" if column and item else "p"
-        b.add(container(), letter, path(), kind, line.start, line.end)
+        b.add(container(), letter, path() + ([lead_in] if lead_in else []), kind, line.start, line.end)
+        if not dash_item and len(text) <= 60 and text.endswith((":", "：")):
+            lead_in = text
         if item and item_parent is None:
             item_parent = item  # later paragraphs with a deeper enumerator hang under this one
         i += 1

@@ -156,8 +156,9 @@ def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float
         total = sum(terms.values()) or 1.0
         heading_share = matched_weight(name, terms) / total
         title_share = matched_weight(normalize(clause.title), terms) / total
+        about_item = normalize(clause.title) in analysis.normalized
         # the question names the heading, not one of its items
-        if named or (heading_share >= 0.5 and heading_share > title_share):
+        if not about_item and (named or (heading_share >= 0.5 and heading_share > title_share)):
             family = [c for c in siblings(clause) if c.title]
             if 2 <= len(family) <= 12:
                 return family

@@ -1,11 +1,13 @@
 """Retrieval over a loaded index: BM25, dense, hybrid fusion, and the full multi-aspect pipeline."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from indexer.dense import search as faiss_search
+from indexer.segment import CN_DIGITS, cn_to_int
 from indexer.encoders import Encoder
 from indexer.store import StoredIndex
 from indexer.tokenize import Tokenizer
@@ -17,6 +19,7 @@ from .types import Analysis, Hit
 CANDIDATES = 100         # how deep each list goes before fusion
 EXPANSION_WEIGHT = 0.6   # BM25 weight of synonym-expansion terms relative to the question's own words
 TAG_BOOST = 0.15         # full pipeline: share of the best fused score added per matching concept tag
+REFERENCE_BOOST = 0.5    # full pipeline: share of the best score added to clauses under a heading cited by number
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Retriever:
         self._query_cache: dict[str, np.ndarray] = {}
         self.tag_sets = [frozenset(c.tags) for c in stored.clauses]
         self.idf = _idf_table(stored)
+        self.headings = sorted({h for c in stored.clauses for h in c.path})
 
     # --- the two base rankers -------------------------------------------------------------
     def bm25_scores(self, tokens: list[str], expansion_tokens: list[str] = ()) -> np.ndarray:
@@ -134,12 +138,45 @@ class Retriever:
         best = base[0].score if base else 0.0
         for hit in base:
             hit.score += self.tag_bonus(hit.clause, wanted, best)
+        referenced = self.referenced_headings(analysis.normalized)
+        if referenced:
+            present = {h.clause.clause_id for h in base}
+            base += [Hit(c, 0.0) for c in self.stored.clauses
+                     if c.clause_id not in present and any(p in referenced for p in c.path)]
+            for hit in base:
+                if any(p in referenced for p in hit.clause.path):
+                    hit.score += REFERENCE_BOOST * best
         base.sort(key=lambda h: -h.score)
         aspects = self.aspects(analysis)
         if len(aspects) < 2:
             return base[:k]
         per_aspect = {name: self.search_aspect(analysis, name, terms, tags) for name, terms, tags in aspects}
         return interleave(base, per_aspect, k)
+
+    def referenced_headings(self, normalized_question: str) -> set[str]:
+        """Headings the question cites by number: 专栏7, 第六章, 第二节 (a 节 only with its 章)."""
+        refs = set()
+        columns = {int(n) for n in re.findall(r"专栏\s*(\d+)", normalized_question)}
+        chapters = {cn_to_int(n) for n in re.findall(rf"第([{CN_DIGITS}\d]+)章", normalized_question)}
+        sections = {cn_to_int(n) for n in re.findall(rf"第([{CN_DIGITS}\d]+)节", normalized_question)}
+        if not (columns or chapters):
+            return refs
+        for heading in self.headings:
+            m = re.match(rf"专栏\s*(\d+)|第([{CN_DIGITS}\d]+)章|第([{CN_DIGITS}\d]+)节", heading)
+            if not m:
+                continue
+            if m.group(1) and int(m.group(1)) in columns:
+                refs.add(heading)
+            elif m.group(2) and cn_to_int(m.group(2)) in chapters and not sections:
+                refs.add(heading)
+        if sections and chapters:
+            for c in self.stored.clauses:
+                if len(c.path) > 1 and any(re.match(rf"第{n}章", c.path[0]) or re.match(rf"第{_cn(n)}章", c.path[0])
+                                           for n in chapters):
+                    m = re.match(rf"第([{CN_DIGITS}]+)节", c.path[1])
+                    if m and cn_to_int(m.group(1)) in sections:
+                        refs.add(c.path[1])
+        return refs
 
     def wanted_tags(self, analysis: Analysis) -> list[str]:
         return ([f"situation:{x}" for x in analysis.profile] + [f"condition:{x}" for x in analysis.conditions]
@@ -176,6 +213,15 @@ class Retriever:
             hit.score += self.tag_bonus(hit.clause, tags, best) * 2
         hits.sort(key=lambda h: -h.score)
         return hits
+
+
+def _cn(n: int) -> str:
+    """12 → '十二' (chapter numbers as printed)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
 
 
 def _idf_table(stored: StoredIndex) -> dict[str, float]:

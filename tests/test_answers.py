@@ -1,0 +1,130 @@
+"""Answers: cited, extractive, honest about what the documents do not say."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from indexer.errors import BadInput
+
+
+def _check_contract(answer: dict) -> None:
+    refs = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+    ranks = {c["rank"] for c in answer["citations"]}
+    assert refs <= ranks, "every [n] refers to a citation"
+    for c in answer["citations"]:
+        for start, end in c["highlights"]:
+            assert 0 <= start < end <= len(c["text"])
+        assert c["path"] or c["kind"] == "preamble"
+
+
+@pytest.mark.parametrize("question,fact", [
+    ("到2015年底全省还有多少建档立卡贫困人口?", "81万"),
+    ("全省多少建档立卡贫困户住D级危房要改造?", "1.5万"),
+    ("农村公路工程要建设多少公里?", "1.9万公里"),
+    ("到2020年贫困地区农村集中供水率要达到多少?", "85%"),
+    ("重点县义务教育巩固率2020年目标是多少?", "97.1"),
+])
+def test_number_questions_answer_with_the_number(kb, question, fact):
+    answer = kb.ask(question).to_json()
+    assert not answer["abstained"]
+    assert fact in answer["answer"].split("\n")[0] or fact in answer["answer"]
+    _check_contract(answer)
+
+
+def test_d_grade_housing_low_income_medical_question_covers_both_aspects(kb):
+    answer = kb.ask("D级危房的低保户能享受哪些医疗救助?").to_json()
+    cited = {c["clause_id"] for c in answer["citations"]}
+    medical = {"lnfp13/col08/i01", "lnfp13/col08/i05", "lnfp13/col08/i06", "lnfp13/ch06/s02/p01", "lnfp13/ch06/s02/p02"}
+    housing = {"lnfp13/col06/p01", "lnfp13/col06/p02", "lnfp13/ch04/p01"}
+    assert cited & medical, cited
+    assert cited & housing, cited
+    assert "D级危房" in answer["analysis"]["conditions"]
+    assert "低保对象" in answer["analysis"]["profile"]
+    _check_contract(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "深圳市人才住房补贴标准是多少?",
+    "住房公积金贷款最高额度是多少?",
+    "2024年的高考加分政策有哪些?",
+    "农村危房改造每户补助多少元?",
+])
+def test_out_of_scope_questions_abstain(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["abstained"], answer["answer"]
+    assert "没有找到" in answer["answer"]
+    _check_contract(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "看病要先交钱吗", "贫困家庭的孩子上学有什么资助?", "特困人员的危房怎么改造?", "光伏扶贫怎么让贫困户受益?",
+    "残疾人有哪些关爱服务?", "生态公益岗位优先安排谁?",
+])
+def test_in_scope_questions_do_not_abstain(kb, question):
+    answer = kb.ask(question).to_json()
+    assert not answer["abstained"], (question, answer["signals"])
+    assert answer["citations"]
+    _check_contract(answer)
+
+
+def test_list_question_about_a_column_lists_its_items(kb):
+    answer = kb.ask("专栏5就业扶贫行动包括哪几项?").to_json()
+    lead = answer["answer"].split("\n")[0]
+    for item in ("劳务协作对接行动", "春潮行动", "技能脱贫行动", "返乡农民工创业培训行动", "重点群体免费职业培训行动"):
+        assert item in lead
+    _check_contract(answer)
+
+
+def test_highlights_are_the_sentences_used(kb):
+    answer = kb.ask("看病要先交钱吗").to_json()
+    first = answer["citations"][0]
+    used = "".join(first["text"][s:e] for s, e in first["highlights"])
+    assert used and used in answer["answer"].replace("\n", "")
+    assert "先诊疗后付费" in answer["answer"]
+
+
+@pytest.mark.parametrize("question,message", [
+    ("", "empty"), ("   ", "empty"), ("问" * 10000, "characters long"), ("？？！！……", "no words"), ("🏠🏥💰", "no words"),
+])
+def test_bad_questions_are_refused(kb, question, message):
+    with pytest.raises(BadInput, match=message):
+        kb.ask(question)
+
+
+def test_traditional_and_fullwidth_question_answered_like_simplified(kb):
+    plain = kb.ask("到2020年贫困地区农村集中供水率要达到多少?").to_json()
+    variant = kb.ask("到２０２０年貧困地區農村集中供水率要達到多少？").to_json()
+    assert [c["clause_id"] for c in plain["citations"]][:2] == [c["clause_id"] for c in variant["citations"]][:2]
+    assert variant["answer"] == plain["answer"]
+
+
+def test_typo_is_corrected(kb):
+    answer = kb.ask("得了白内章有什么救治政策").to_json()
+    assert ["白内章", "白内障"] in answer["analysis"]["corrections"]
+    assert any(c["clause_id"] == "lnfp13/col08/i02" for c in answer["citations"])
+
+
+def test_entitlements_for_a_household(kb):
+    result = kb.entitlements(["低保户", "D级危房"])
+    assert {r["label"] for r in result["resolved"]} >= {"低保对象", "D级危房"}
+    topics = {g["topic"]: g for g in result["groups"]}
+    housing = topics.get("住房")
+    assert housing and any(i["clause_id"] in ("lnfp13/col06/p01", "lnfp13/col06/p02") for i in housing["items"])
+    assert result["total"] == sum(len(g["items"]) for g in result["groups"])
+    for group in result["groups"]:
+        for item in group["items"]:
+            assert item["matched"] and item["summary"]
+            for s, e in item["highlights"]:
+                assert 0 <= s < e <= len(item["text"])
+
+
+def test_entitlements_by_topic_and_unknown_situation(kb):
+    medical = kb.entitlements(["低保户"], "医疗")
+    assert medical["topic"] == "医疗"
+    assert [g["topic"] for g in medical["groups"]] == ["医疗"]
+    assert any(i["clause_id"] in ("lnfp13/col08/i01", "lnfp13/col08/i05") for i in medical["groups"][0]["items"])
+    with pytest.raises(BadInput, match="unknown household situation"):
+        kb.entitlements(["会飞的猪"])
+    with pytest.raises(BadInput, match="unknown benefit area"):
+        kb.entitlements(["低保户"], "航天")
