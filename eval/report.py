@@ -86,12 +86,13 @@ def _headline(summary: dict) -> str:
     any_m = next(iter(summary["systems"].values()))
     note = (f"In-scope questions: {any_m['n_in_scope']}; out-of-scope: {any_m['n_out_of_scope']}. "
             f"Embedding one text on its own took {fmt(summary.get('encode_p50_ms'), ms=True)} ms (median) on this machine.")
-    timing = [[name, fmt(m.get("embeddings_mean")), _cell("warm_p50_ms", m.get("warm_p50_ms")),
+    timing = [[name, "–" if m.get("embeddings_mean") is None else f"{m['embeddings_mean']:.2f}",
+               _cell("warm_p50_ms", m.get("warm_p50_ms")),
                _cell("warm_p95_ms", m.get("warm_p95_ms")), _cell("search_p50_ms", m.get("search_p50_ms")),
                _cell("latency_p50_ms", m.get("latency_p50_ms")), _cell("latency_p95_ms", m.get("latency_p95_ms"))]
               for name, m in summary["systems"].items()]
     return ("## Summary\n\n" + md_table(["system"] + [label for _, label in COLUMNS], rows) + "\n\n" + note
-            + "\n\nTiming (ms): " + "\n\n" + md_table(["system", "embeddings / question", "warm p50", "warm p95",
+            + "\n\nTiming (ms):\n\n" + md_table(["system", "embeddings / question", "warm p50", "warm p95",
                                                        "search p50", "est. cold p50", "est. cold p95"], timing))
 
 
