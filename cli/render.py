@@ -15,21 +15,22 @@ def print_jsonl(objects) -> None:
     out.flush()
 
 
-def progress_bar(stream=sys.stderr):
+def progress_bar(stream=None):
     """A callback (stage, done, total) drawing one updating line on stderr."""
     state = {"stage": None}
 
     def update(stage: str, done: int, total: int) -> None:
+        out = stream or sys.stderr
         width = 30
         filled = int(width * done / total) if total else width
         if state["stage"] and state["stage"] != stage:
-            stream.write("\n")
+            out.write("\n")
         state["stage"] = stage
-        stream.write(f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        out.write(f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done >= total:
-            stream.write("\n")
+            out.write("\n")
             state["stage"] = None
-        stream.flush()
+        out.flush()
 
     return update
 
