@@ -137,7 +137,8 @@ def ask(driver, url: str, question: str) -> float:
     button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "button") if b.text.strip().endswith("提问"))
     started = time.perf_counter()
     button.click()
-    WebDriverWait(driver, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".st-key-citation_1")))
+    WebDriverWait(driver, 60, poll_frequency=0.02).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, ".st-key-citation_1")))
     return time.perf_counter() - started
 
 
