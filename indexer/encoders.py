@@ -72,7 +72,8 @@ class SentenceTransformerEncoder:
         import sentence_transformers
 
         self.version = f"sentence-transformers-{sentence_transformers.__version__}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or len(self._model.encode(["x"])[0]))
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or len(self._model.encode(["x"])[0]))
         lowered = os.path.basename(model.rstrip("/")).lower()
         self._qp, self._pp = next(((q, p) for key, q, p in self._PREFIXES if key in lowered), ("", ""))
         self.batch_size = batch_size
