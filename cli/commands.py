@@ -24,11 +24,9 @@ def cmd_build(args) -> int:
     from indexer.build import build_index
 
     if args.backend == "milvus":
-        from indexer.milvus import build_milvus
-
-        report = build_milvus(args.corpus, args.index, args.milvus_uri, args.encoder, progress=progress_bar())
-    else:
-        report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar())
+        raise BadInput("--backend milvus is not available in this version; the local faiss backend "
+                       "(--backend local, the default) serves every command")
+    report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar())
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
           f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
     return 0
