@@ -1,10 +1,11 @@
 """Embedding every query text of an evaluation once, in batches, before anything is timed.
 
-Embedding a question costs far more than everything else `kb.ask` does, and one question at a time
-is several times slower than in batches (the vectors are the same). So before timing, the runner
-finds out which texts each question makes the engine embed, embeds them all in batches into the
-engine's query cache, and counts them: `latency = measured kb.ask time (warm) + embeddings × the
-time to embed one text on its own` estimates what a cold question costs.
+Embedding a question costs far more than everything else `kb.ask` does, and timing it inside each
+system's `kb.ask` would charge it to whichever system happens to ask first (the engine caches query
+embeddings). So before timing, the runner finds out which texts each question makes the engine
+embed, embeds them all in batches into the engine's query cache (the vectors are the same as one at
+a time), and counts them: `latency = measured kb.ask time (warm) + embeddings × the time to embed
+one text on its own` estimates what a cold question costs.
 
 Finding the texts: the questions are asked with the retriever's `embed_query` replaced by one that
 serves cached vectors and, for a text not yet embedded, stops the question (nothing is computed with
@@ -22,7 +23,7 @@ from indexer.errors import BadInput
 
 from .metrics import percentile
 
-BATCH = 128
+BATCH = 16
 MAX_ROUNDS = 12
 ENCODE_SAMPLE = 5
 

@@ -7,7 +7,7 @@ Systems (what each row of the report measures):
 - dense:  `kb.search` / `kb.ask` with mode "dense" (the default encoder only).
 - hybrid: mode "hybrid" (BM25 + dense, fused).
 - full:   mode "full" (hybrid + question analysis + multi-aspect retrieval).
-Every system answers with top_k=5 and ranks 10 clauses.
+Every system answers with top_k=5 and ranks 10 clauses. The run uses one BLAS/OpenMP thread, like the UI server.
 
 Latency: all query embeddings are computed before anything is timed (eval/embeddings.py), so every
 system is timed on the same footing; `latency_*` adds back, per question, the embeddings that system
@@ -16,6 +16,7 @@ question. `warm_*` is the measured part alone.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import replace
@@ -53,6 +54,21 @@ def run_evaluation(kb, questions_path: Path, report_dir: Path, previous: Path | 
     previous: a results.json to diff against (default: report_dir/results.json left by the last run).
     variants: "auto" (the questions file's `<stem>_variants.jsonl` when it exists), a path, or None.
     """
+    with one_native_thread():
+        return _run_evaluation(kb, questions_path, report_dir, previous, systems, progress, variants)
+
+
+def one_native_thread():
+    """One BLAS/OpenMP thread while evaluating, as the UI server runs (see ui.state.limit_native_threads):
+    embedding small batches gains nothing from more, and on a busy machine threads spin against each other."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
+def _run_evaluation(kb, questions_path, report_dir, previous, systems, progress, variants) -> dict:
     started = time.perf_counter()
     questions_path, report_dir = Path(questions_path), Path(report_dir)
     questions = load_questions(questions_path)

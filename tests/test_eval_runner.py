@@ -115,14 +115,7 @@ def test_subset_of_systems(kb, small_set, tmp_path):
     assert list(summary["systems"]) == ["bm25", "dense"] and "robustness" not in summary
 
 
-def test_cli_eval_prints_the_summary_json_last(run_cli, index_dir, small_set, tmp_path, monkeypatch):
-    import sys
-
-    from cli import commands, render
-
-    # cli.render.progress_bar binds sys.stderr when the module is imported, which under pytest's capture can
-    # be a stream closed since; hand it the current one
-    monkeypatch.setattr(commands, "progress_bar", lambda stream=None: render.progress_bar(stream or sys.stderr))
+def test_cli_eval_prints_the_summary_json_last(run_cli, index_dir, small_set, tmp_path):
     code, out, _ = run_cli("--index", index_dir, "--corpus", ROOT / "corpus", "eval", "--questions", small_set,
                            "--report", tmp_path / "cli", "--systems", "bm25,full", "--json")
     assert code == 0
