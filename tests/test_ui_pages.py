@@ -183,6 +183,23 @@ def test_deep_link_opens_browse_at_the_clause(app_env, kb):
     assert block(at, "clause_" + target.replace("/", "_")) is not None
 
 
+def test_browse_moves_between_clauses_and_keeps_the_link_in_the_address(app_env, kb):
+    ids = [c.clause_id for c in kb.clauses("lnfp13")]
+    target = "lnfp13/ch06/s02/p02"
+    at = open_app(query={"clause": target})
+    at.button(key="browse_next").click().run()
+    following = ids[ids.index(target) + 1]
+    assert at.query_params["clause"] in (following, [following])
+    assert block(at, "clause_" + following.replace("/", "_")) is not None
+    assert any(following in c.value for c in at.caption)
+    # from the search results too
+    at.text_input(key="browse_query").input("春潮行动").run()
+    hit = next(c for c in kb.clauses("lnfp13") if "春潮行动" in c.text)
+    at.button(key=f"browse_hit_{hit.clause_id}").click().run()
+    assert at.query_params["clause"] in (hit.clause_id, [hit.clause_id])
+    assert at.text_input(key="browse_query").value == ""
+
+
 def test_browse_shows_the_indicator_table_as_a_table(app_env):
     at = open_app("browse", query={"clause": "lnfp13/col01/r05"})
     tables = at.get("table")

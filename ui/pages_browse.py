@@ -10,7 +10,6 @@ from itertools import groupby
 import streamlit as st
 
 from indexer.errors import BadInput
-from ui import nav
 from ui.state import knowledge_base
 from ui.text import escape_markdown, find_spans, highlight_markdown, path_label
 from ui.widgets import clause_body, rows_table
@@ -62,20 +61,30 @@ def render() -> None:
     show_tree(clauses, target.clause_id if target and target.doc_id == doc_id else None)
 
 
+def _go_to(clause_id: str) -> None:
+    st.query_params["clause"] = clause_id  # the address bar then holds the deep link to this clause
+    st.session_state["browse_query"] = ""
+
+
+def goto_button(clause_id: str, label: str, key: str, icon: str = ":material/my_location:") -> None:
+    """Move this page to a clause. (A page link to the page one is on does not navigate.)"""
+    st.button(label, key=key, type="tertiary", icon=icon, on_click=_go_to, args=(clause_id,))
+
+
 def show_target(target, clauses) -> None:
     with st.container(border=True, key="browse_target"):
         st.markdown(f":orange-badge[定位条款] **{escape_markdown(path_label(target.path))}**")
         clause_body(target.text, target.kind)
-        st.caption(f"条款编号：{escape_markdown(target.clause_id)}")
+        st.caption(f"条款编号：{escape_markdown(target.clause_id)} · 复制浏览器地址栏中的网址，即可分享本条")
         ids = [c.clause_id for c in clauses]
         i = ids.index(target.clause_id) if target.clause_id in ids else -1
         left, right = st.columns(2)
         if i > 0:
             with left:
-                nav.clause_link(ids[i - 1], "上一条")
+                goto_button(ids[i - 1], "上一条", "browse_prev", ":material/arrow_back:")
         if 0 <= i < len(ids) - 1:
             with right:
-                nav.clause_link(ids[i + 1], "下一条")
+                goto_button(ids[i + 1], "下一条", "browse_next", ":material/arrow_forward:")
 
 
 def show_search(clauses, query: str) -> None:
@@ -89,7 +98,7 @@ def show_search(clauses, query: str) -> None:
         with st.container(border=True):
             st.caption(escape_markdown(path_label(c.path)))
             st.markdown(highlight_markdown(c.text, find_spans(c.text, query)))
-            nav.clause_link(c.clause_id, "定位到此条")
+            goto_button(c.clause_id, "定位到此条", f"browse_hit_{c.clause_id}")
 
 
 def show_tree(clauses, target_id: str | None) -> None:
@@ -132,7 +141,7 @@ def show_clauses(block, target_id: str | None) -> None:
                 if is_target:
                     st.markdown(":orange-badge[定位条款]")
                 st.markdown(escape_markdown(c.text))
-                nav.clause_link(c.clause_id, "链接到此条")
+                goto_button(c.clause_id, "定位到此条", f"browse_goto_{c.clause_id}")
 
 
 if __name__ == "__main__":
