@@ -53,7 +53,12 @@ def render() -> None:
         st.session_state["ask_from_link"] = from_link
         st.session_state["ask_question"] = from_link[:MAX_QUESTION]
         st.session_state["ask_pending"] = from_link[:MAX_QUESTION]
+    ask_section()
 
+
+@st.fragment
+def ask_section() -> None:
+    """The question box and the answer: asking reruns only this part of the page, not the whole app."""
     with st.form("ask_form", border=False):
         st.text_area("您的问题", key="ask_question", max_chars=MAX_QUESTION, height=90,
                      placeholder="例如：家里有人得了大病，能报销多少？")
