@@ -62,6 +62,10 @@ class KnowledgeBase:
                         "source": meta.get("source"), "published": meta.get("published"), "hash": rec["hash"]})
         return out
 
+    def clear_query_cache(self) -> None:
+        """Forget cached question embeddings, so the next question pays for its own (evaluation timing)."""
+        self.retriever.clear_query_cache()
+
     # --- questions --------------------------------------------------------------------------
     def analyze(self, question: str):
         return analyze_question(question, self.vocabulary, self.tokenizer, self.corpus_terms)

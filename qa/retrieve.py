@@ -68,6 +68,9 @@ class Retriever:
             self._query_cache[text] = vec
         return vec
 
+    def clear_query_cache(self) -> None:
+        self._query_cache.clear()
+
     def dense_ranking(self, text: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
         scores, positions = faiss_search(self.stored.faiss_index, self.embed_query(text)[None, :], k)
         return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
