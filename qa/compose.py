@@ -117,7 +117,8 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
     for clause in enumeration:
         n = len(citations) + 1
         title_end = clause.text.find(clause.title) + len(clause.title) if clause.title else len(clause.text)
-        citations.append(Citation(n, clause, [(0, min(len(clause.text), title_end + 1))], 0.0, "list"))
+        span_end = len(clause.text) if clause.kind == "table_row" else min(len(clause.text), title_end + 1)
+        citations.append(Citation(n, clause, [(0, span_end)], 0.0, "list"))
     for hit in select_hits(hits, top_k):
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
@@ -129,7 +130,9 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         citations.append(Citation(n, hit.clause, [(s.start, s.end) for s in chosen], hit.score, hit.aspect))
         points.append({"text": "".join(s.text for s in chosen).strip(), "refs": [n], "aspect": hit.aspect,
                        "title": hit.clause.title, "path": hit.clause.path})
-    items = [{"title": c.clause.title, "ref": c.rank, "heading": c.clause.path[-1] if c.clause.path else ""}
+    complete = bool(enumeration) and len(enumeration) == len([c for c in siblings(enumeration[0]) if c.title])
+    items = [{"title": c.clause.text if c.clause.kind == "table_row" else c.clause.title, "ref": c.rank,
+              "heading": c.clause.path[-1] if c.clause.path else "", "complete": complete}
              for c in citations[: len(enumeration)]]
     return render_answer(analysis, points, items), citations, points
 
@@ -161,8 +164,19 @@ def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float
         if not about_item and (named or (heading_share >= 0.5 and heading_share > title_share)):
             family = [c for c in siblings(clause) if c.title]
             if 2 <= len(family) <= 12:
-                return family
+                return filter_rows(family, terms) if family[0].kind == "table_row" else family
         return []
+
+
+def filter_rows(rows: list, terms: dict[str, float]) -> list:
+    """Table rows the question selects by a cell value ("哪些是约束性指标", "省扶贫办提供数据的"):
+    terms found in some rows but not all pick those rows; otherwise every row."""
+    texts = [normalize(r.text) for r in rows]
+    selective = [t for t in terms if len(t) > 1 and 0 < sum(t in x for x in texts) < len(rows)]
+    if not selective:
+        return rows
+    chosen = [r for r, x in zip(rows, texts) if any(t in x for t in selective)]
+    return chosen or rows
     return []
 
 
@@ -172,7 +186,8 @@ def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | No
     lines = []
     if items:
         names = "；".join(f"{it['title']} [{it['ref']}]" for it in items)
-        lines.append(f"{items[0]['heading']}共{len(items)}项：{names}。")
+        scope = "共" if items[0]["complete"] else "中符合的有"
+        lines.append(f"{items[0]['heading']}{scope}{len(items)}项：{names}。")
     elif analysis.qtype == "list" and len(points) > 1 and all(p["title"] for p in points):
         names = "、".join(f"{p['title']} [{p['refs'][0]}]" for p in points)
         lines.append(f"相关措施包括：{names}。")
