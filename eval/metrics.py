@@ -32,10 +32,8 @@ class Outcome:
     answer: str = ""
     abstained: bool = False
     cited: list[str] = field(default_factory=list)
-    latency_ms: float = 0.0                # answering a cold question (see eval/embeddings.py)
-    warm_ms: float = 0.0                   # answering, query embeddings already computed (measured)
-    search_ms: float = 0.0                 # ranking only, warm
-    embeddings: int = 0                    # query texts embedded to answer it
+    latency_ms: float = 0.0                # kb.ask, measured, its query embedding(s) not cached
+    search_ms: float = 0.0                 # ranking only, query embedding(s) cached by the ask before it
 
     @property
     def out_of_scope(self) -> bool:
@@ -139,11 +137,9 @@ def summarize(outcomes: Sequence[Outcome]) -> dict:
     precision, recall = abstention_precision_recall([o.abstained for o in outcomes], [o.out_of_scope for o in outcomes])
     out["abstain_precision"], out["abstain_recall"] = precision, recall
     out["false_abstentions"] = len(in_scope) - len(answered)
-    latencies, warm = [o.latency_ms for o in outcomes], [o.warm_ms for o in outcomes]
+    latencies = [o.latency_ms for o in outcomes]
     out["latency_p50_ms"], out["latency_p95_ms"] = percentile(latencies, 50), percentile(latencies, 95)
-    out["warm_p50_ms"], out["warm_p95_ms"] = percentile(warm, 50), percentile(warm, 95)
     out["search_p50_ms"] = percentile([o.search_ms for o in outcomes], 50)
-    out["embeddings_mean"] = mean(o.embeddings for o in outcomes)
     return out
 
 

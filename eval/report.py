@@ -84,16 +84,12 @@ def _header(summary: dict, context: dict) -> str:
 def _headline(summary: dict) -> str:
     rows = [[f"**{name}**"] + [_cell(k, m.get(k)) for k, _ in COLUMNS] for name, m in summary["systems"].items()]
     any_m = next(iter(summary["systems"].values()))
-    note = (f"In-scope questions: {any_m['n_in_scope']}; out-of-scope: {any_m['n_out_of_scope']}. "
-            f"Embedding one text on its own took {fmt(summary.get('encode_p50_ms'), ms=True)} ms (median) on this machine.")
-    timing = [[name, "–" if m.get("embeddings_mean") is None else f"{m['embeddings_mean']:.2f}",
-               _cell("warm_p50_ms", m.get("warm_p50_ms")),
-               _cell("warm_p95_ms", m.get("warm_p95_ms")), _cell("search_p50_ms", m.get("search_p50_ms")),
-               _cell("latency_p50_ms", m.get("latency_p50_ms")), _cell("latency_p95_ms", m.get("latency_p95_ms"))]
-              for name, m in summary["systems"].items()]
-    return ("## Summary\n\n" + md_table(["system"] + [label for _, label in COLUMNS], rows) + "\n\n" + note
-            + "\n\nTiming (ms):\n\n" + md_table(["system", "embeddings / question", "warm p50", "warm p95",
-                                                       "search p50", "est. cold p50", "est. cold p95"], timing))
+    note = f"In-scope questions: {any_m['n_in_scope']}; out-of-scope: {any_m['n_out_of_scope']}."
+    search = [f"{name} {_cell('search_p50_ms', m.get('search_p50_ms'))} ms" for name, m in summary["systems"].items()
+              if m.get("search_p50_ms") is not None]
+    if search:
+        note += " Ranking alone (the retrieval columns' 10 clauses, any query embedding already cached), p50: " + ", ".join(search) + "."
+    return "## Summary\n\n" + md_table(["system"] + [label for _, label in COLUMNS], rows) + "\n\n" + note
 
 
 def _definitions(summary: dict, context: dict) -> str:
@@ -117,11 +113,10 @@ def _definitions(summary: dict, context: dict) -> str:
   gold (an answer citing nothing scores 0).
 - **Abstention precision / recall**: positive class = `out_of_scope`; a refused question (bad input) counts as an
   abstention. A "–" means the metric has nothing to average over.
-- **Latency** (p50 / p95): an estimate for a question the process has not seen: the measured `kb.ask` time with
-  every query embedding computed beforehand (*warm*), plus the embeddings that system needed for the question
-  (1 for most, 1 + one per aspect for the full pipeline) times the median time to embed one text on its own.
-  The embeddings are computed in batches before timing so that the run stays fast and every system is timed
-  on the same footing; the warm figures are below."""
+- **Latency** (p50 / p95): measured, per question and system: the time `kb.ask` takes from question analysis to
+  the composed answer (its `latency_ms`), with the engine's query-embedding cache cleared before each ask, so every
+  system pays for its own question embedding(s) (one, or one more per aspect for the full pipeline). One untimed
+  question first loads the lazy parts; the run uses one BLAS/OpenMP thread, as the UI server does."""
 
 
 def _targets(summary: dict) -> str:

@@ -7,12 +7,14 @@ Systems (what each row of the report measures):
 - dense:  `kb.search` / `kb.ask` with mode "dense" (the default encoder only).
 - hybrid: mode "hybrid" (BM25 + dense, fused).
 - full:   mode "full" (hybrid + question analysis + multi-aspect retrieval).
-Every system answers with top_k=5 and ranks 10 clauses. The run uses one BLAS/OpenMP thread, like the UI server.
+Every system answers with top_k=5 and ranks 10 clauses.
 
-Latency: all query embeddings are computed before anything is timed (eval/embeddings.py), so every
-system is timed on the same footing; `latency_*` adds back, per question, the embeddings that system
-needed times the time to embed one text on its own (`encode_p50_ms`): an estimate of a cold
-question. `warm_*` is the measured part alone.
+Latency is measured, not estimated: before each timed `kb.ask` the runner calls the public
+`kb.clear_query_cache()`, so every system pays for its own question embedding(s) (one, or one more per
+aspect for the full pipeline), and `latency_ms` is the answer's own `latency_ms` (the engine times
+`kb.ask` from analysis to composed answer). One untimed question first loads the lazy parts (tokenizer,
+encoder). `search_ms` times the ranking call that follows the ask, whose embedding is then cached.
+The run uses one BLAS/OpenMP thread, like the UI server.
 """
 from __future__ import annotations
 
@@ -28,7 +30,6 @@ from . import metrics
 from .baselines import PlainBM25
 from .dataset import Question, load_questions
 from .diff import diff_results
-from .embeddings import precompute, single_encode_ms
 from .metrics import Outcome, breakdown, facts_found, reciprocal_rank, recall_at_k, summarize
 from .plots import plot_by_type, plot_recall_curves
 from .report import render_report
@@ -59,8 +60,10 @@ def run_evaluation(kb, questions_path: Path, report_dir: Path, previous: Path | 
 
 
 def one_native_thread():
-    """One BLAS/OpenMP thread while evaluating, as the UI server runs (see ui.state.limit_native_threads):
-    embedding small batches gains nothing from more, and on a busy machine threads spin against each other."""
+    """One BLAS/OpenMP thread while evaluating, as the UI server runs (see ui.state.limit_native_threads).
+
+    The encoder already limits itself while embedding a question; this covers the rest of the engine's
+    native work (dense scoring), so the measured latencies are the server's, not a many-threaded process's."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -78,22 +81,18 @@ def _run_evaluation(kb, questions_path, report_dir, previous, systems, progress,
     old_results = load_previous(previous, report_dir)
 
     baseline = PlainBM25.from_clauses(kb.clauses()) if "bm25" in systems else None
-    texts = [q.question for q in questions]
-    embeddings = precompute(kb, texts, systems, ANSWER_TOP_K, RANK_DEPTH, say)
-    encode_ms = single_encode_ms(kb, texts) or 0.0
-    outcomes, records, engine_bm25 = run_systems(kb, questions, systems, baseline, say, embeddings, encode_ms)
+    warm_up(kb, questions)
+    outcomes, records, engine_bm25 = run_systems(kb, questions, systems, baseline, say)
 
     summary: dict = {"questions": len(questions), "systems": {s: summarize(outcomes[s]) for s in systems}}
     summary["by_type"] = {s: breakdown(outcomes[s], lambda o: o.type) for s in systems}
     summary["by_persona"] = {s: breakdown(outcomes[s], lambda o: o.persona) for s in systems}
     if engine_bm25:
         summary["diagnostics"] = {"bm25_engine_retrieval": _retrieval_only(summarize(engine_bm25))}
-    summary["encode_p50_ms"] = encode_ms
 
     variant_records: list[dict] = []
     if variants_path is not None:
-        robustness, variant_records = run_robustness(kb, questions, variants_path, outcomes[ROBUSTNESS_SYSTEM], say,
-                                                        encode_ms)
+        robustness, variant_records = run_robustness(kb, questions, variants_path, outcomes[ROBUSTNESS_SYSTEM], say)
         summary["robustness"] = robustness
 
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -174,17 +173,27 @@ def _encoder_name(kb) -> str:
 
 
 # --- running --------------------------------------------------------------------------------
-def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None, embeddings: int = 1,
-             encode_ms: float = 0.0) -> tuple[Outcome, dict]:
-    """Ask, then rank; returns the outcome and extras for results.json (an error, the engine's BM25 list)."""
+def warm_up(kb, questions: list[Question]) -> None:
+    """Ask one question untimed, so that loading the tokenizer's and encoder's lazy parts is not timed."""
+    for q in questions:
+        try:
+            kb.ask(q.question, top_k=ANSWER_TOP_K, mode="full")
+            return
+        except BadInput:
+            continue
+
+
+def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None) -> tuple[Outcome, dict]:
+    """Ask (timed, query embeddings not cached), then rank; returns the outcome and extras for
+    results.json (an error, the engine's BM25 list)."""
     extra: dict = {}
     outcome = Outcome(question.id, question.type, question.persona, question.gold, question.facts, ranked=[])
     try:
+        kb.clear_query_cache()  # this system pays for its own question embedding(s)
         answer = kb.ask(question.question, top_k=ANSWER_TOP_K, qid=question.id, mode=system)
         outcome.answer, outcome.abstained = answer.answer, answer.abstained
         outcome.cited = [c.clause.clause_id for c in answer.citations]
-        outcome.warm_ms, outcome.embeddings = answer.latency_ms, embeddings
-        outcome.latency_ms = answer.latency_ms + embeddings * encode_ms
+        outcome.latency_ms = answer.latency_ms
         t0 = time.perf_counter()
         if system == "bm25":
             outcome.ranked = baseline.rank(question.question, RANK_DEPTH)
@@ -199,7 +208,7 @@ def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None, em
     return outcome, extra
 
 
-def run_systems(kb, questions: list[Question], systems: list[str], baseline, say, embeddings: dict, encode_ms: float):
+def run_systems(kb, questions: list[Question], systems: list[str], baseline, say):
     outcomes: dict[str, list[Outcome]] = {s: [] for s in systems}
     engine_bm25: list[Outcome] = []
     records = []
@@ -208,7 +217,7 @@ def run_systems(kb, questions: list[Question], systems: list[str], baseline, say
         record = {"id": q.id, "question": q.question, "type": q.type, "persona": q.persona, "chapter": q.chapter,
                   "gold": q.gold, "facts": q.facts, "systems": {}}
         for system in systems:
-            outcome, extra = evaluate(kb, q, system, baseline, embeddings.get((q.question, system), 1), encode_ms)
+            outcome, extra = evaluate(kb, q, system, baseline)
             outcomes[system].append(outcome)
             record["systems"][system] = outcome_record(outcome, extra)
             if "engine_ranked" in extra:
@@ -225,15 +234,13 @@ def outcome_record(o: Outcome, extra: dict | None = None) -> dict:
               "fact_hits": hits, "fact_ok": all(hits) if hits else None, "abstain_ok": o.abstained == o.out_of_scope,
               "recall@5": recall_at_k(o.ranked, o.gold, 5) if o.gold and not o.out_of_scope else None,
               "rr@10": reciprocal_rank(o.ranked, o.gold, 10) if o.gold and not o.out_of_scope else None,
-              "latency_ms": round(o.latency_ms, 2), "warm_ms": round(o.warm_ms, 2), "search_ms": round(o.search_ms, 2),
-              "embeddings": o.embeddings}
+              "latency_ms": round(o.latency_ms, 2), "search_ms": round(o.search_ms, 2)}
     record.update(extra or {})
     return record
 
 
 # --- robustness -----------------------------------------------------------------------------
-def run_robustness(kb, questions: list[Question], variants_path: Path, originals: list[Outcome], say,
-                   encode_ms: float = 0.0):
+def run_robustness(kb, questions: list[Question], variants_path: Path, originals: list[Outcome], say):
     """The full pipeline on every variant, against its own result on the original wording."""
     by_id = {q.id: q for q in questions}
     usable, stale = [], 0
@@ -244,14 +251,12 @@ def run_robustness(kb, questions: list[Question], variants_path: Path, originals
             continue
         # gold, facts, type and persona always come from the current question file
         usable.append(replace(base, id=v.id, question=v.question, variant=v.variant, variant_of=base.id, edit=v.edit))
-    embeddings = precompute(kb, [v.question for v in usable], [ROBUSTNESS_SYSTEM], ANSWER_TOP_K, RANK_DEPTH, say)
     original_by_id = {o.qid: o for o in originals}
     by_kind: dict[str, list[tuple[Outcome, Outcome]]] = {}
     records = []
     for n, v in enumerate(usable):
         say("robustness", n, len(usable))
-        outcome, extra = evaluate(kb, v, ROBUSTNESS_SYSTEM, None, embeddings.get((v.question, ROBUSTNESS_SYSTEM), 1),
-                                  encode_ms)
+        outcome, extra = evaluate(kb, v, ROBUSTNESS_SYSTEM, None)
         by_kind.setdefault(v.variant, []).append((original_by_id[v.variant_of], outcome))
         record = {"id": v.id, "variant_of": v.variant_of, "variant": v.variant, "edit": v.edit,
                   "question": v.question, "type": v.type, "persona": v.persona}

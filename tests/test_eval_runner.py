@@ -69,11 +69,48 @@ def test_report_results_and_plots_are_written(first_run, small_set):
     for r in results["questions"]:
         for system in SYSTEMS:
             res = r["systems"][system]
-            assert {"ranked", "answer", "abstained", "cited", "fact_hits", "fact_ok", "abstain_ok", "latency_ms", "warm_ms",
-                    "embeddings"} <= set(res)
+            assert {"ranked", "answer", "abstained", "cited", "fact_hits", "fact_ok", "abstain_ok", "latency_ms",
+                    "search_ms"} <= set(res)
+            assert not {"warm_ms", "embeddings"} & set(res)
             assert len(res["ranked"]) <= 10
+            if "error" not in res:
+                assert res["latency_ms"] > 0
     assert results["variants"] and all(v["variant_of"] for v in results["variants"])
     assert summary["robustness"]["kinds"]["all"]["n"] == len(results["variants"])
+
+
+def test_latency_is_measured_not_estimated(first_run):
+    summary, _, _ = first_run
+    assert not {"encode_p50_ms"} & set(summary)
+    for metrics in summary["systems"].values():
+        assert metrics["latency_p50_ms"] > 0 and metrics["latency_p95_ms"] >= metrics["latency_p50_ms"]
+        assert not {"warm_p50_ms", "warm_p95_ms", "embeddings_mean"} & set(metrics)
+
+
+class RecordingKB:
+    """The real knowledge base, recording the order of cache clears and asks."""
+
+    def __init__(self, kb) -> None:
+        self._kb, self.calls = kb, []
+
+    def __getattr__(self, name):
+        return getattr(self._kb, name)
+
+    def clear_query_cache(self) -> None:
+        self.calls.append("clear")
+        self._kb.clear_query_cache()
+
+    def ask(self, question, **kwargs):
+        self.calls.append(("ask", kwargs.get("mode"), kwargs.get("qid")))
+        return self._kb.ask(question, **kwargs)
+
+
+def test_every_timed_ask_pays_for_its_own_embeddings(kb, small_set, tmp_path):
+    spy = RecordingKB(kb)
+    run_evaluation(spy, small_set, tmp_path / "r", systems=["dense", "full"], variants=None)
+    timed = [i for i, c in enumerate(spy.calls) if c != "clear" and c[2] is not None]  # the warm-up has no qid
+    assert len(timed) == 2 * len(load_questions(small_set))
+    assert all(spy.calls[i - 1] == "clear" for i in timed)
 
 
 def test_bm25_retrieval_is_the_plain_baseline(first_run, kb):
