@@ -18,7 +18,10 @@ from .types import Analysis, Hit
 
 CANDIDATES = 100         # how deep each list goes before fusion
 EXPANSION_WEIGHT = 0.6   # BM25 weight of synonym-expansion terms relative to the question's own words
-TAG_BOOST = 0.15         # full pipeline: share of the best fused score added per matching concept tag
+TAG_BOOST = 0.0          # full pipeline: share of the best fused score added per matching concept tag
+#   (measured on the evaluation set: 0.15 → MRR .906, 0.08 → .916, 0 → .922; concept tags help to pick
+#   each aspect's clauses, not to re-rank the question as a whole)
+ASPECT_TAG_BOOST = 0.3   # the same within one aspect's retrieval
 REFERENCE_BOOST = 0.5    # full pipeline: share of the best score added to clauses under a heading cited by number
 
 
@@ -185,11 +188,11 @@ class Retriever:
         return ([f"situation:{x}" for x in analysis.profile] + [f"condition:{x}" for x in analysis.conditions]
                 + [f"topic:{x}" for x in analysis.topics])
 
-    def tag_bonus(self, clause, wanted: list[str], best: float) -> float:
-        if not wanted:
+    def tag_bonus(self, clause, wanted: list[str], best: float, share: float = TAG_BOOST) -> float:
+        if not wanted or not share:
             return 0.0
         tags = self.tag_sets[self.stored.by_id[clause.clause_id]]
-        return TAG_BOOST * best * sum(1 for t in wanted if t in tags) / len(wanted)
+        return share * best * sum(1 for t in wanted if t in tags) / len(wanted)
 
     def aspects(self, analysis: Analysis) -> list[tuple[str, list[str], list[str]]]:
         """(name, query terms, tags) for each distinct need: every condition and every topic asked for."""
@@ -213,7 +216,7 @@ class Retriever:
         hits = self._fuse(bm25, dense, 30, "hybrid", aspect=name)
         best = hits[0].score if hits else 0.0
         for hit in hits:
-            hit.score += self.tag_bonus(hit.clause, tags, best) * 2
+            hit.score += self.tag_bonus(hit.clause, tags, best, ASPECT_TAG_BOOST)
         hits.sort(key=lambda h: -h.score)
         return hits
 
