@@ -184,7 +184,9 @@ def cmd_eval(args) -> int:
 def cmd_ui(args) -> int:
     import subprocess
 
-    _kb(args)  # build the index first if it is missing, with a progress bar here, not in the browser
+    from qa.engine import ensure_index
+
+    ensure_index(args.index, args.corpus, progress=progress_bar())  # built here with a progress bar, not in the browser
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--",

@@ -114,16 +114,24 @@ class KnowledgeBase:
         return find_entitlements(self.stored.clauses, self.vocabulary, profile, topic, rank)
 
 
+def ensure_index(index_dir: Path, corpus_dir: Path, progress=None) -> None:
+    """Build the index when it is missing; IndexUnusable (exit 3) when it cannot be built."""
+    index_dir, corpus_dir = Path(index_dir), Path(corpus_dir)
+    if index_exists(index_dir):
+        return
+    try:
+        build_index(corpus_dir, index_dir, progress=progress)
+    except BadInput as exc:
+        raise IndexUnusable(f"no index at {index_dir} and it cannot be built: {exc}") from None
+
+
 def open_knowledge_base(index_dir: Path, corpus_dir: Path, progress=None, build_if_missing: bool = True,
                         config: RetrievalConfig | None = None) -> KnowledgeBase:
     """Load the index (building it first when it is missing); exit-3 errors say how to rebuild."""
     index_dir, corpus_dir = Path(index_dir), Path(corpus_dir)
-    if not index_exists(index_dir):
-        if not build_if_missing:
-            raise IndexUnusable(f"no index at {index_dir}; {rebuild_hint(index_dir)}")
-        try:
-            build_index(corpus_dir, index_dir, progress=progress)
-        except BadInput as exc:
-            raise IndexUnusable(f"no index at {index_dir} and it cannot be built: {exc}") from None
+    if build_if_missing:
+        ensure_index(index_dir, corpus_dir, progress)
+    elif not index_exists(index_dir):
+        raise IndexUnusable(f"no index at {index_dir}; {rebuild_hint(index_dir)}")
     stored = load_index(index_dir, expect_dictionary=default_vocabulary().digest)
     return KnowledgeBase(stored, config)
