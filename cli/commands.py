@@ -187,6 +187,10 @@ def cmd_ui(args) -> int:
     from qa.engine import ensure_index
 
     ensure_index(args.index, args.corpus, progress=progress_bar())  # built here with a progress bar, not in the browser
+    from indexer.store import load_index
+    from indexer.vocabulary import default_vocabulary
+
+    load_index(args.index, expect_dictionary=default_vocabulary().digest)  # a corrupt index: exit 3 here
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--",
