@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.rounds and name not in ("build", "components", "faiss-sweep") and not name.startswith(("open-", "embed")):
                 task_args = [*task_args, "--rounds", str(args.rounds)]
             tasks[name] = run_task(name, task_args, workdir, args.wait_quiet, env)
+            _save_partial(args.out, {"schema": 1, "quick": args.quick, "started": started, "partial": True,
+                                     "duration_s": time.perf_counter() - t0, "machine": machine, "tasks": tasks})
             if name == "build" and tasks[name]["error"]:
                 print("the seed build failed; nothing else can run", file=sys.stderr)
                 break
@@ -145,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
                              "duration_s": time.perf_counter() - t0, "machine": machine, "tasks": tasks})
     publish(results, args)
     return 0 if all(not t.get("error") for t in tasks.values()) else 1
+
+
+def _save_partial(path: Path, results: dict) -> None:
+    """The raw results so far, so an interrupted run still leaves its measurements (see --from-json)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def summarize_run(results: dict) -> dict:

