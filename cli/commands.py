@@ -136,20 +136,13 @@ def cmd_ask(args) -> int:
 
 
 def read_batch(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise BadInput(f"{path}: no such file")
+    from qa.jsonl import read_jsonl
+
     items = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BadInput(f"{path}:{n}: not a JSON object ({exc.msg})") from None
-            if not isinstance(obj, dict) or "question" not in obj:
-                raise BadInput(f'{path}:{n}: expected {{"id": ..., "question": ...}}')
-            items.append({"id": obj.get("id", n), "question": obj["question"]})
+    for n, obj in read_jsonl(path, "file"):
+        if not isinstance(obj, dict) or "question" not in obj:
+            raise BadInput(f'{path}:{n}: expected {{"id": ..., "question": ...}}')
+        items.append({"id": obj.get("id", n), "question": obj["question"]})
     return items
 
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from indexer.errors import BadInput
+from qa.jsonl import read_jsonl
 
 PERSONAS = ("cadre", "trainer", "resident", "evaluator")
 TYPES = ("number", "list", "yesno", "multi_aspect", "table", "colloquial", "out_of_scope")
@@ -64,23 +65,14 @@ def parse_question(obj: dict, where: str) -> Question:
 def load_questions(path: Path) -> list[Question]:
     """Every question of a JSONL file; a malformed line or a repeated id is a BadInput naming the line."""
     path = Path(path)
-    if not path.is_file():
-        raise BadInput(f"{path}: no such question file")
     questions: list[Question] = []
     seen: set[str] = set()
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BadInput(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-            question = parse_question(obj, f"{path}:{n}")
-            if question.id in seen:
-                raise BadInput(f"{path}:{n}: id {question.id!r} is used twice")
-            seen.add(question.id)
-            questions.append(question)
+    for n, obj in read_jsonl(path, "question file"):
+        question = parse_question(obj, f"{path}:{n}")
+        if question.id in seen:
+            raise BadInput(f"{path}:{n}: id {question.id!r} is used twice")
+        seen.add(question.id)
+        questions.append(question)
     if not questions:
         raise BadInput(f"{path}: no questions")
     return questions
