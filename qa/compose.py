@@ -18,7 +18,6 @@ MAX_POINTS = 4
 RELATIVE_FLOOR = 0.55  # a clause is cited when its score is at least this share of the best one's
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|人|户|所|家|名|公里|元|次|年|倍|项|座)?")
-_NUMERIC_CUES = ("多少", "几", "比例", "比率", "率", "目标", "标准", "达到", "人数", "数量")
 
 
 @dataclass

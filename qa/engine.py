@@ -19,7 +19,7 @@ from .abstain import should_abstain, signals
 from .analyze import analyze_question, explained_words
 from .compose import compose_answer
 from .entitlements import find_entitlements
-from .retrieve import RetrievalConfig, Retriever
+from .retrieve import RetrievalConfig, Retriever, dense_query_text
 from .types import Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
@@ -87,7 +87,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         analysis = self.analyze(question)
         hits = self._search(analysis, max(top_k, 10), mode)
-        dense = self.retriever.dense_ranking(self.retriever_dense_text(analysis), k=1)
+        dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1)
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
                       explained_words(analysis, self.vocabulary))
         abstained = not hits or should_abstain(sig)
@@ -99,11 +99,6 @@ class KnowledgeBase:
         answer.signals = sig.to_json()
         return answer
 
-    def retriever_dense_text(self, analysis) -> str:
-        from .retrieve import dense_query_text
-
-        return dense_query_text(analysis, self.retriever.config.expansion)
-
     def entitlements(self, profile: list[str], topic: str | None = None) -> dict:
         query = " ".join(profile + ([topic] if topic else []))
         rank = {}
@@ -114,15 +109,15 @@ class KnowledgeBase:
         return find_entitlements(self.stored.clauses, self.vocabulary, profile, topic, rank)
 
 
-def ensure_index(index_dir: Path, corpus_dir: Path, progress=None) -> None:
-    """Build the index when it is missing; IndexUnusable (exit 3) when it cannot be built."""
+def ensure_index(index_dir: Path, corpus_dir: Path, progress=None) -> StoredIndex:
+    """The index, built first when it is missing; IndexUnusable (exit 3) when it cannot be built or read."""
     index_dir, corpus_dir = Path(index_dir), Path(corpus_dir)
-    if index_exists(index_dir):
-        return
-    try:
-        build_index(corpus_dir, index_dir, progress=progress)
-    except BadInput as exc:
-        raise IndexUnusable(f"no index at {index_dir} and it cannot be built: {exc}") from None
+    if not index_exists(index_dir):
+        try:
+            build_index(corpus_dir, index_dir, progress=progress)
+        except BadInput as exc:
+            raise IndexUnusable(f"no index at {index_dir} and it cannot be built: {exc}") from None
+    return load_index(index_dir, expect_dictionary=default_vocabulary().digest)
 
 
 def open_knowledge_base(index_dir: Path, corpus_dir: Path, progress=None, build_if_missing: bool = True,
@@ -130,8 +125,7 @@ def open_knowledge_base(index_dir: Path, corpus_dir: Path, progress=None, build_
     """Load the index (building it first when it is missing); exit-3 errors say how to rebuild."""
     index_dir, corpus_dir = Path(index_dir), Path(corpus_dir)
     if build_if_missing:
-        ensure_index(index_dir, corpus_dir, progress)
-    elif not index_exists(index_dir):
+        return KnowledgeBase(ensure_index(index_dir, corpus_dir, progress), config)
+    if not index_exists(index_dir):
         raise IndexUnusable(f"no index at {index_dir}; {rebuild_hint(index_dir)}")
-    stored = load_index(index_dir, expect_dictionary=default_vocabulary().digest)
-    return KnowledgeBase(stored, config)
+    return KnowledgeBase(load_index(index_dir, expect_dictionary=default_vocabulary().digest), config)

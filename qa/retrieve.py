@@ -18,10 +18,9 @@ from .types import Analysis, Hit
 
 CANDIDATES = 100         # how deep each list goes before fusion
 EXPANSION_WEIGHT = 0.6   # BM25 weight of synonym-expansion terms relative to the question's own words
-TAG_BOOST = 0.0          # full pipeline: share of the best fused score added per matching concept tag
-#   (measured on the evaluation set: 0.15 → MRR .906, 0.08 → .916, 0 → .922; concept tags help to pick
-#   each aspect's clauses, not to re-rank the question as a whole)
-ASPECT_TAG_BOOST = 0.3   # the same within one aspect's retrieval
+# Concept tags re-rank each aspect's own retrieval (share of its best score per matching tag). Re-ranking
+# the question as a whole by them measured worse on the evaluation set (MRR .922 without, .906 at 0.15).
+ASPECT_TAG_BOOST = 0.3
 REFERENCE_BOOST = 0.5    # full pipeline: share of the best score added to clauses under a heading cited by number
 
 
@@ -44,7 +43,10 @@ class Retriever:
         self._query_cache: dict[str, np.ndarray] = {}
         self.tag_sets = [frozenset(c.tags) for c in stored.clauses]
         self.idf = _idf_table(stored)
-        self.headings = sorted({h for c in stored.clauses for h in c.path})
+        self.by_path: dict[tuple, list] = {}
+        for c in stored.clauses:
+            self.by_path.setdefault((c.doc_id, *c.path), []).append(c)
+        self.paths = sorted({tuple(c.path) for c in stored.clauses if c.path})
 
     # --- the two base rankers -------------------------------------------------------------
     def bm25_scores(self, tokens: list[str], expansion_tokens: list[str] = ()) -> np.ndarray:
@@ -129,21 +131,18 @@ class Retriever:
 
     def siblings(self, clause) -> list:
         """The clauses under the same headings as `clause`, in document order (a column's items)."""
-        return [c for c in self.stored.clauses if c.doc_id == clause.doc_id and c.path == clause.path]
+        return list(self.by_path.get((clause.doc_id, *clause.path), []))
 
     # --- the full pipeline ----------------------------------------------------------------
     def search_full(self, analysis: Analysis, k: int = 10) -> list[Hit]:
-        """Hybrid retrieval, re-ranked by the concepts the question names, plus one pass per aspect.
+        """Hybrid retrieval, headings cited by number first, plus one pass per aspect.
 
         Each aspect (a condition or a benefit area, together with the household's situation) gets its
         own retrieval, so that "D级危房的低保户能享受哪些医疗救助" finds both the medical-relief clauses
         and the housing clause even though no single clause speaks of both.
         """
         base = self.search(analysis, k=CANDIDATES, mode="hybrid")
-        wanted = self.wanted_tags(analysis)
         best = base[0].score if base else 0.0
-        for hit in base:
-            hit.score += self.tag_bonus(hit.clause, wanted, best)
         referenced = self.referenced_headings(analysis.normalized)
         if referenced:
             present = {h.clause.clause_id for h in base}
@@ -160,39 +159,27 @@ class Retriever:
         return interleave(base, per_aspect, k)
 
     def referenced_headings(self, normalized_question: str) -> set[str]:
-        """Headings the question cites by number: 专栏7, 第六章, 第二节 (a 节 only with its 章)."""
-        refs = set()
+        """Headings the question cites by number: 专栏7, 第六章, 第六章第二节 (a 节 only with its 章)."""
         columns = {int(n) for n in re.findall(r"专栏\s*(\d+)", normalized_question)}
         chapters = {cn_to_int(n) for n in re.findall(rf"第([{CN_DIGITS}\d]+)章", normalized_question)}
         sections = {cn_to_int(n) for n in re.findall(rf"第([{CN_DIGITS}\d]+)节", normalized_question)}
+        refs: set[str] = set()
         if not (columns or chapters):
             return refs
-        for heading in self.headings:
-            m = re.match(rf"专栏\s*(\d+)|第([{CN_DIGITS}\d]+)章|第([{CN_DIGITS}\d]+)节", heading)
-            if not m:
-                continue
-            if m.group(1) and int(m.group(1)) in columns:
-                refs.add(heading)
-            elif m.group(2) and cn_to_int(m.group(2)) in chapters and not sections:
-                refs.add(heading)
-        if sections and chapters:
-            for c in self.stored.clauses:
-                if len(c.path) > 1 and any(re.match(rf"第{n}章", c.path[0]) or re.match(rf"第{_cn(n)}章", c.path[0])
-                                           for n in chapters):
-                    m = re.match(rf"第([{CN_DIGITS}]+)节", c.path[1])
-                    if m and cn_to_int(m.group(1)) in sections:
-                        refs.add(c.path[1])
+        for path in self.paths:
+            refs.update(h for h in path if (m := re.match(r"专栏\s*(\d+)", h)) and int(m.group(1)) in columns)
+            if _heading_number(path[0], "章") in chapters:
+                if not sections:
+                    refs.add(path[0])
+                elif len(path) > 1 and _heading_number(path[1], "节") in sections:
+                    refs.add(path[1])
         return refs
 
-    def wanted_tags(self, analysis: Analysis) -> list[str]:
-        return ([f"situation:{x}" for x in analysis.profile] + [f"condition:{x}" for x in analysis.conditions]
-                + [f"topic:{x}" for x in analysis.topics])
-
-    def tag_bonus(self, clause, wanted: list[str], best: float, share: float = TAG_BOOST) -> float:
-        if not wanted or not share:
+    def tag_bonus(self, clause, wanted: list[str], best: float) -> float:
+        if not wanted:
             return 0.0
         tags = self.tag_sets[self.stored.by_id[clause.clause_id]]
-        return share * best * sum(1 for t in wanted if t in tags) / len(wanted)
+        return ASPECT_TAG_BOOST * best * sum(1 for t in wanted if t in tags) / len(wanted)
 
     def aspects(self, analysis: Analysis) -> list[tuple[str, list[str], list[str]]]:
         """(name, query terms, tags) for each distinct need: every condition and every topic asked for."""
@@ -216,18 +203,15 @@ class Retriever:
         hits = self._fuse(bm25, dense, 30, "hybrid", aspect=name)
         best = hits[0].score if hits else 0.0
         for hit in hits:
-            hit.score += self.tag_bonus(hit.clause, tags, best, ASPECT_TAG_BOOST)
+            hit.score += self.tag_bonus(hit.clause, tags, best)
         hits.sort(key=lambda h: -h.score)
         return hits
 
 
-def _cn(n: int) -> str:
-    """12 → '十二' (chapter numbers as printed)."""
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+def _heading_number(heading: str, unit: str) -> int | None:
+    """'第六章 健康扶贫', '章' → 6; None when the heading is not numbered that way."""
+    m = re.match(rf"第([{CN_DIGITS}\d]+){unit}", heading)
+    return cn_to_int(m.group(1)) if m else None
 
 
 def _idf_table(stored: StoredIndex) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """Plain data passed between retrieval, answering and the presenters (CLI, UI, HTTP, eval)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from indexer.clause import Clause
 
@@ -76,6 +76,3 @@ class Answer:
                "points": self.points, "signals": self.signals, "latency_ms": round(self.latency_ms, 2)}
         return out
 
-
-def as_dict(obj) -> dict:
-    return asdict(obj)
