@@ -31,6 +31,18 @@ def test_small_corpora_are_searched_exactly():
         assert np.allclose(scores[0], np.sort(vectors @ query)[::-1][:10], atol=1e-5)
 
 
+def test_exact_search_agrees_with_faiss_own_scan():
+    vectors, queries = _clustered(2000), _clustered(8, seed=4)
+    index = build_faiss(vectors)
+    ours_scores, ours = search(index, queries, 25)
+    faiss_scores, theirs = index.search(queries, 25)
+    assert ours.shape == theirs.shape == (8, 25) and ours.dtype == theirs.dtype
+    assert np.allclose(ours_scores, faiss_scores, atol=1e-5)
+    for a, b, s in zip(ours, theirs, faiss_scores):
+        tied = set(np.flatnonzero(np.isclose(s, s[-1], atol=1e-6)))  # the last places may tie
+        assert [x for i, x in enumerate(a) if i not in tied] == [x for i, x in enumerate(b) if i not in tied]
+
+
 def test_k_beyond_the_corpus_returns_every_vector_once():
     vectors = _clustered(7)
     _, positions = search(build_faiss(vectors), vectors[:1], 100)
