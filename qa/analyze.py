@@ -28,11 +28,18 @@ def validate_question(question: str | None) -> str:
     return text
 
 
+_MEASURE_WORD = re.compile(r"(?<=[\u4e00-\u9fff])个(?=[\u4e00-\u9fff])")
+
+
 def expand(normalized: str, vocabulary: Vocabulary) -> list[str]:
-    """Plan wording for the aliases the question contains, longest alias first, no repeats."""
+    """Plan wording for the aliases the question contains, longest alias first, no repeats.
+
+    Speech puts 个 inside a verb and its object (入个股, 学个手艺, 看个病): the aliases are also
+    looked for with it left out."""
+    loose = _MEASURE_WORD.sub("", normalized)
     out: list[str] = []
     for alias in sorted(vocabulary.synonyms, key=len, reverse=True):
-        if alias in normalized:
+        if alias in normalized or alias in loose:
             for target in vocabulary.synonyms[alias]:
                 if target not in normalized and target not in out:
                     out.append(target)
@@ -65,11 +72,11 @@ _masked_cache: dict[int, dict[str, set[str]]] = {}
 
 
 def _masked_terms(vocabulary: Vocabulary) -> dict[str, set[str]]:
-    """'白内?' → {'白内障'}: each domain term of 3+ characters with one character masked."""
+    """'白内?' → {'白内障'}: each domain term and alias of 3+ characters with one character masked."""
     key = id(vocabulary)
     if key not in _masked_cache:
         index: dict[str, set[str]] = {}
-        for term in vocabulary.terms:
+        for term in set(vocabulary.terms) | set(vocabulary.synonyms):
             if len(term) >= 3:
                 for i in range(len(term)):
                     index.setdefault(term[:i] + "?" + term[i + 1:], set()).add(term)
@@ -77,24 +84,61 @@ def _masked_terms(vocabulary: Vocabulary) -> dict[str, set[str]]:
     return _masked_cache[key]
 
 
+def _typo_candidates(words: list[str], known) -> list[str]:
+    """Strings that may hide a one-character slip: unknown words of 3+ characters, and runs of two
+    or three words none of which the corpus knows — a slip often breaks a word apart (白内帐 → 白内 / 帐)."""
+    out = [w for w in words if len(w) >= 3 and not known(w)]
+    for size in (2, 3):
+        for i in range(len(words) - size + 1):
+            run = words[i:i + size]
+            text = "".join(run)
+            if 3 <= len(text) <= 6 and all(_WORD.fullmatch(w[0]) and not known(w) for w in run):
+                out.append(text)
+    return [w for w in dict.fromkeys(out) if all(_WORD.fullmatch(ch) for ch in w)]
+
+
+_FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+def _readings(char: str) -> set[str]:
+    """Toneless pinyin readings of a character, folded the way pinyin input methods blur them."""
+    from pypinyin import Style, pinyin  # imported on the first typo candidate only
+
+    out = set()
+    for reading in pinyin(char, style=Style.NORMAL, heteronym=True)[0]:
+        for long, short in _FUZZY:
+            reading = reading.replace(long, short)
+        out.add(reading.replace("l", "n", 1) if reading.startswith("l") else reading)
+    return out
+
+
+def _slip_of(typed: str, term: str) -> bool:
+    """Whether `typed` is `term` with one character replaced by one that sounds alike — what a pinyin
+    keyboard produces (白内章 for 白内障, 见档 for 建档), as opposed to a different word (有人管 / 没人管)."""
+    diff = [(a, b) for a, b in zip(typed, term) if a != b]
+    return len(diff) == 1 and bool(_readings(diff[0][0]) & _readings(diff[0][1]))
+
+
 def correct_typos(normalized: str, tokenizer: Tokenizer, vocabulary: Vocabulary,
                   corpus_terms: frozenset[str]) -> tuple[str, list[tuple[str, str]]]:
-    """Fix one-character slips inside words nobody knows (白内章 → 白内障), when exactly one domain
-    term fits; known words are never touched."""
+    """Fix one-character slips inside words nobody knows (白内章 → 白内障, 白内帐 → 白内障), when exactly
+    one domain term or alias fits with a character that sounds alike; known words are never touched."""
     if not corpus_terms:
         return normalized, []
     masked = _masked_terms(vocabulary)
+    known = lambda w: w in corpus_terms or w in vocabulary.terms or w in vocabulary.synonyms or w in vocabulary.stopwords
     corrections = []
-    for word in tokenizer.words(normalized):
-        if len(word) < 3 or word in corpus_terms or word in vocabulary.terms or not _WORD.search(word):
+    for text in _typo_candidates(tokenizer.words(normalized), known):
+        if text not in normalized or known(text):
             continue
         candidates = set()
-        for i in range(len(word)):
-            candidates |= masked.get(word[:i] + "?" + word[i + 1:], set())
+        for i in range(len(text)):
+            candidates |= masked.get(text[:i] + "?" + text[i + 1:], set())
+        candidates = {c for c in candidates if len(c) == len(text) and c not in normalized and _slip_of(text, c)}
         if len(candidates) == 1:
             fixed = candidates.pop()
-            corrections.append((word, fixed))
-            normalized = normalized.replace(word, fixed)
+            corrections.append((text, fixed))
+            normalized = normalized.replace(text, fixed)
     return normalized, corrections
 
 
@@ -120,16 +164,21 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
         needs = by_kind["topic"][:1]
     qtypes = {label for kind, label, _ in concept_matches(normalized, vocabulary, ("qtype",))}
     qtype = next((q for q in QTYPE_PRIORITY if q in qtypes), "other")
+    tagged = tokenizer.tagged_words(normalized) if corpus_terms else []
     return Analysis(question=text, normalized=normalized, tokens=tokens, expanded_terms=expanded,
                     profile=by_kind["situation"], conditions=by_kind["condition"], topics=by_kind["topic"], needs=needs,
-                    qtype=qtype, corrections=[list(c) for c in corrections], unknown_terms=unknown_terms(normalized, tokenizer, vocabulary, corpus_terms))
+                    qtype=qtype, corrections=[list(c) for c in corrections],
+                    unknown_terms=unknown_terms(tagged, tokenizer, vocabulary, corpus_terms),
+                    places=list(dict.fromkeys(w for w, flag in tagged if flag.startswith("ns") and len(w) >= 2)))
 
 
 _NOUNISH = ("n", "vn", "nz", "nt", "ns", "nr", "eng")
 
 
-def unknown_terms(normalized: str, tokenizer: Tokenizer, vocabulary: Vocabulary, corpus_terms: frozenset[str]) -> list[str]:
-    """Nouns of the question that neither the corpus nor the vocabulary knows.
+def unknown_terms(tagged: list[tuple[str, str]], tokenizer: Tokenizer, vocabulary: Vocabulary,
+                  corpus_terms: frozenset[str]) -> list[str]:
+    """Nouns of the question (`tagged`: its words with part-of-speech flags) that neither the corpus
+    nor the vocabulary knows.
 
     A question about 新冠 or 公积金 names things the indexed documents never mention: the strongest
     sign that they cannot answer it.  Verbs, particles and dialect fillers (听说, 俺家, 撑腰) are not
@@ -138,7 +187,7 @@ def unknown_terms(normalized: str, tokenizer: Tokenizer, vocabulary: Vocabulary,
     if not corpus_terms:
         return []
     out = []
-    for word, flag in tokenizer.tagged_words(normalized):
+    for word, flag in tagged:
         if len(word) < 2 or not _WORD.search(word) or word in vocabulary.stopwords or word.isdigit():
             continue
         if not flag.startswith(_NOUNISH) or word in corpus_terms:

@@ -17,6 +17,8 @@ NEAREST_NOTE = "下面列出最接近的条款，供核对；如需确认，请�
 MAX_POINTS = 4
 RELATIVE_FLOOR = 0.55  # a clause is cited when its score is at least this share of the best one's
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+_WHEN = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|年底|年内|之前|以前|期间|起|到期")
+_ITEM_TITLE = re.compile(r"^\s*([(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|人|户|所|家|名|公里|元|次|年|倍|项|座)?")
 
 
@@ -60,13 +62,15 @@ def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysi
         score = matched_weight(norm, terms)
         if analysis.qtype == "number" and _NUMBER.search(body):
             score += 0.5
+        elif analysis.qtype == "when" and _WHEN.search(body):
+            score += 0.5   # "啥时候能用上自来水": the sentence with the date or deadline
         if n == 0:
             score += 0.1  # the lead sentence states what the clause is about
         out.append(Sentence(s, e, body, score))
     return out
 
 
-def pick_sentences(sentences: list[Sentence], limit: int = 2) -> list[Sentence]:
+def pick_sentences(sentences: list[Sentence], limit: int = 2, title: str = "") -> list[Sentence]:
     """The best one or two sentences, in text order; a bare title sentence pulls in the next one."""
     if not sentences:
         return []
@@ -77,7 +81,9 @@ def pick_sentences(sentences: list[Sentence], limit: int = 2) -> list[Sentence]:
     chosen.sort(key=lambda s: s.start)
     first = chosen[0]
     idx = sentences.index(first)
-    if len(first.text) <= 16 and idx + 1 < len(sentences) and sentences[idx + 1] not in chosen:
+    bare_title = len(first.text) <= 16 or _ITEM_TITLE.match(first.text) or (
+        title and normalize(first.text).rstrip("。.;；: ：") == normalize(title).rstrip("。.;；: ："))
+    if bare_title and idx + 1 < len(sentences) and sentences[idx + 1] not in chosen:
         chosen.insert(1, sentences[idx + 1])  # "实行贫困人口分类救治。" alone says little
     return chosen[: limit + 1]
 
@@ -122,7 +128,7 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
         is_table = hit.clause.kind == "table_row"
-        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table))
+        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table), title=hit.clause.title)
         if not chosen:
             continue
         n = len(citations) + 1
@@ -176,7 +182,6 @@ def filter_rows(rows: list, terms: dict[str, float]) -> list:
         return rows
     chosen = [r for r, x in zip(rows, texts) if any(t in x for t in selective)]
     return chosen or rows
-    return []
 
 
 def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | None = None) -> str:

@@ -4,6 +4,7 @@ Everything the CLI, the UI, the HTTP API and the evaluation do goes through `Kno
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from indexer.build import build_index
 from indexer.encoders import get_encoder
 from indexer.errors import BadInput, IndexUnusable
+from indexer.normalize import normalize_uncached
 from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
@@ -39,7 +41,8 @@ class KnowledgeBase:
         headings = {h for c in stored.clauses for h in c.path}
         self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
-        self.corpus_years = frozenset(y for c in stored.clauses for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", c.text))
+        self.corpus_years = frozenset(y for c in stored.clauses
+                                      for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)|十[一二三四五六七八九]五", c.text))
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -61,6 +64,14 @@ class KnowledgeBase:
                         "issuer": meta.get("issuer"), "doc_number": meta.get("doc_number"), "date": meta.get("date"),
                         "source": meta.get("source"), "published": meta.get("published"), "hash": rec["hash"]})
         return out
+
+    @functools.cached_property
+    def _corpus_text(self) -> str:
+        return normalize_uncached("\n".join(" ".join(c.path) + " " + c.text for c in self.stored.clauses))
+
+    def mentions(self, word: str) -> bool:
+        """Whether any indexed document uses `word` (a token, or anywhere in its text)."""
+        return word in self.corpus_terms or word in self._corpus_text
 
     def clear_query_cache(self) -> None:
         """Forget cached question embeddings, so the next question pays for its own (evaluation timing)."""
@@ -89,7 +100,7 @@ class KnowledgeBase:
         hits = self._search(analysis, max(top_k, 10), mode)
         dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1)
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
-                      explained_words(analysis, self.vocabulary))
+                      explained_words(analysis, self.vocabulary), self.mentions)
         abstained = not hits or should_abstain(sig)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, self.retriever.term_weights(analysis),
                                                  self.retriever.siblings)

@@ -19,11 +19,12 @@ class Analysis:
     qtype: str = "other"                     # number | list | yesno | who | when | other
     unknown_terms: list[str] = field(default_factory=list)  # salient words the corpus never uses
     corrections: list[list[str]] = field(default_factory=list)  # [typo, fix] pairs applied to the question
+    places: list[str] = field(default_factory=list)         # place names the question mentions (贵州, 阜新市)
 
     def to_json(self) -> dict:
         return {"profile": self.profile, "conditions": self.conditions, "topics": self.topics, "needs": self.needs,
                 "expanded_terms": self.expanded_terms, "qtype": self.qtype, "tokens": self.tokens,
-                "unknown_terms": self.unknown_terms, "corrections": self.corrections}
+                "unknown_terms": self.unknown_terms, "corrections": self.corrections, "places": self.places}
 
 
 @dataclass
