@@ -49,6 +49,14 @@ def test_d_grade_housing_low_income_medical_question_covers_both_aspects(kb):
     "住房公积金贷款最高额度是多少?",
     "2024年的高考加分政策有哪些?",
     "农村危房改造每户补助多少元?",
+    # what an office tells, not a plan: a phone number, opening hours, the papers to bring
+    "乡扶贫站的办公电话是多少?",
+    "民政所周末几点上班?",
+    "办低保要准备哪些材料?",
+    # a province or a plan period no document speaks of; a question about nothing in them at all
+    "云南的光伏扶贫电站建了多少个?",
+    "十四五期间贫困村要退出多少个?",
+    "后天大连刮不刮大风",
 ])
 def test_out_of_scope_questions_abstain(kb, question):
     answer = kb.ask(question).to_json()
@@ -66,6 +74,30 @@ def test_in_scope_questions_do_not_abstain(kb, question):
     assert not answer["abstained"], (question, answer["signals"])
     assert answer["citations"]
     _check_contract(answer)
+
+
+def test_a_price_is_answered_by_free_and_a_home_province_is_not_the_subject(kb):
+    fees = kb.ask("娃去读技校要交多少学费?").to_json()
+    assert not fees["abstained"] and "免费接受技工教育" in fees["answer"]
+    migrant = kb.ask("我是吉林人在辽宁打工,孩子能在这边上学吗").to_json()
+    assert not migrant["abstained"] and not migrant["signals"]["unknown_places"]
+    assert "随迁子女" in migrant["answer"]
+
+
+def test_when_question_quotes_the_dated_sentence(kb):
+    answer = kb.ask("啥时候村里能都通上自来水").to_json()
+    assert not answer["abstained"] and "到2020年" in answer["answer"] and "自来水普及率达到80%" in answer["answer"]
+
+
+def test_an_item_title_sentence_brings_its_content(kb):
+    answer = kb.ask("县乡村三级医疗卫生服务网络标准化建设工程要干啥?").to_json()
+    assert "每个乡镇有1所标准化乡镇卫生院" in answer["answer"]
+
+
+def test_measure_word_inside_a_phrase_still_finds_its_alias(kb):
+    analysis = kb.analyze("能不能拿承包地入个股")
+    assert "资产收益扶贫" in analysis.expanded_terms
+    assert "分享经营收益" in kb.ask("能不能拿承包地入个股").answer
 
 
 def test_list_question_about_a_column_lists_its_items(kb):
@@ -103,6 +135,16 @@ def test_typo_is_corrected(kb):
     answer = kb.ask("得了白内章有什么救治政策").to_json()
     assert ["白内章", "白内障"] in answer["analysis"]["corrections"]
     assert any(c["clause_id"] == "lnfp13/col08/i02" for c in answer["citations"])
+
+
+def test_typos_are_sound_alike_slips_not_other_words(kb):
+    # a slip that splits the word apart (白内 / 帐) is found too
+    assert ["白内帐", "白内障"] in kb.analyze("俺娘眼睛长了白内帐,看东西模模糊糊的").corrections
+    assert ["建挡立卡", "建档立卡"] in kb.analyze("建挡立卡贫困村有多少个").corrections
+    # one character away from a known phrase, but a different word: never "corrected"
+    for question in ("俺们老两口没人管,有人管不", "十四五期间贫困村要退出多少个?", "技工学校学费能免吗",
+                     "在外头打工想挣点钱"):
+        assert kb.analyze(question).corrections == [], question
 
 
 def test_entitlements_for_a_household(kb):

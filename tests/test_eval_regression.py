@@ -31,7 +31,7 @@ def measured(kb):
 def test_floors_file_is_well_formed():
     spec = floors()
     assert spec["system"] == "full"
-    assert {"recall@5", "mrr@10", "fact_accuracy"} <= set(spec["floors"])
+    assert {"recall@5", "mrr@10", "fact_accuracy", "abstain_precision", "abstain_recall"} <= set(spec["floors"])
     assert all(0.0 < v <= 1.0 for v in spec["floors"].values())
 
 
