@@ -28,21 +28,22 @@ def validate_question(question: str | None) -> str:
     return text
 
 
-_MEASURE_WORD = re.compile(r"(?<=[\u4e00-\u9fff])个(?=[\u4e00-\u9fff])")
+_INSERTED = re.compile(r"(?<=[\u4e00-\u9fff])[个了](?=[\u4e00-\u9fff])")
 
 
-def expand(normalized: str, vocabulary: Vocabulary) -> list[str]:
-    """Plan wording for the aliases the question contains, longest alias first, no repeats.
+def expand(normalized: str, vocabulary: Vocabulary) -> dict[str, str]:
+    """Plan wording for the aliases the question contains, each with the alias it stands for; longest
+    alias first, no repeats.
 
-    Speech puts 个 inside a verb and its object (入个股, 学个手艺, 看个病): the aliases are also
+    Speech puts 个 or 了 inside a verb and its object (入个股, 学个手艺, 脱了贫): the aliases are also
     looked for with it left out."""
-    loose = _MEASURE_WORD.sub("", normalized)
-    out: list[str] = []
+    loose = _INSERTED.sub("", normalized)
+    out: dict[str, str] = {}
     for alias in sorted(vocabulary.synonyms, key=len, reverse=True):
         if alias in normalized or alias in loose:
             for target in vocabulary.synonyms[alias]:
                 if target not in normalized and target not in out:
-                    out.append(target)
+                    out[target] = alias
     return out
 
 
@@ -147,7 +148,8 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
     text = validate_question(question)
     normalized, corrections = correct_typos(normalize(text), tokenizer, vocabulary, corpus_terms)
     tokens = tokenizer.tokenize(normalized, normalized=True)
-    expanded = expand(normalized, vocabulary)
+    sources = expand(normalized, vocabulary)
+    expanded = list(sources)
     own = concept_matches(normalized, vocabulary, ("situation", "condition", "topic"))
     via_synonyms = concept_matches(" ".join(expanded), vocabulary, ("situation", "condition", "topic"))
     by_kind = {}
@@ -165,7 +167,7 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
     qtypes = {label for kind, label, _ in concept_matches(normalized, vocabulary, ("qtype",))}
     qtype = next((q for q in QTYPE_PRIORITY if q in qtypes), "other")
     tagged = tokenizer.tagged_words(normalized) if corpus_terms else []
-    return Analysis(question=text, normalized=normalized, tokens=tokens, expanded_terms=expanded,
+    return Analysis(question=text, normalized=normalized, tokens=tokens, expanded_terms=expanded, expansion_sources=sources,
                     profile=by_kind["situation"], conditions=by_kind["condition"], topics=by_kind["topic"], needs=needs,
                     qtype=qtype, corrections=[list(c) for c in corrections],
                     unknown_terms=unknown_terms(tagged, tokenizer, vocabulary, corpus_terms),

@@ -41,25 +41,43 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def matched_weight(normalized_text: str, terms: dict[str, float]) -> float:
-    """Sum of the weights of the terms in the text, a term inside a longer matched term counted once
-    (危房改造 matched: 危房, 改造 add nothing more); single characters count a little."""
-    total, matched = 0.0, []
+REPEAT_CREDIT = 0.3  # what a concept's second and further wordings in one sentence add, as a share
+
+
+def matched_weight(normalized_text: str, terms: dict[str, float], groups: dict[str, str] | None = None) -> float:
+    """How much of the question the text speaks of: per question concept, the best weight of its terms
+    in the text plus a little for each further term of the same concept.
+
+    A term inside a longer matched term belongs with it (危房改造 matched: 危房, 改造 add nothing more,
+    but may lend their weight); `groups` puts a question word and its expansions in one concept (see
+    Retriever.term_groups), so a sentence that repeats 输出地/输入地/劳务输出 does not outweigh one that
+    also speaks of the 车票 asked about. Single characters count a little."""
+    groups = groups or {}
+    per_term: dict[str, float] = {}
     for term in sorted(terms, key=len, reverse=True):
-        if term in normalized_text and not any(term in m for m in matched):
-            matched.append(term)
-            total += terms[term] * (0.3 if len(term) == 1 else 1.0)
-    return total
+        if term not in normalized_text:
+            continue
+        weight = terms[term] * (0.3 if len(term) == 1 else 1.0)
+        container = next((m for m in per_term if term in m), None)
+        if container is None:
+            per_term[term] = weight
+        else:
+            per_term[container] = max(per_term[container], weight)
+    concepts: dict[str, list[float]] = {}
+    for term, weight in per_term.items():
+        concepts.setdefault(groups.get(term, term), []).append(weight)
+    return sum(max(ws) + REPEAT_CREDIT * (sum(ws) - max(ws)) for ws in concepts.values())
 
 
-def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysis, is_table: bool) -> list[Sentence]:
+def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysis, is_table: bool,
+                    groups: dict[str, str] | None = None) -> list[Sentence]:
     if is_table:
         return [Sentence(0, len(clause_text), clause_text, 1.0 + sum(w for t, w in terms.items() if t in normalize(clause_text)))]
     out = []
     for n, (s, e) in enumerate(split_sentences(clause_text)):
         body = clause_text[s:e]
         norm = normalize(body)
-        score = matched_weight(norm, terms)
+        score = matched_weight(norm, terms, groups)
         if analysis.qtype == "number" and _NUMBER.search(body):
             score += 0.5
         elif analysis.qtype == "when" and _WHEN.search(body):
@@ -107,7 +125,7 @@ def select_hits(hits: list[Hit], top_k: int) -> list[Hit]:
 
 
 def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: bool, terms: dict[str, float],
-                   siblings=None) -> tuple[str, list[Citation], list[dict]]:
+                   siblings=None, groups: dict[str, str] | None = None) -> tuple[str, list[Citation], list[dict]]:
     """(answer text, citations, structured points).
 
     `terms` weighs the question's words (see Retriever.term_weights); `siblings(clause)` gives the
@@ -128,7 +146,7 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
         is_table = hit.clause.kind == "table_row"
-        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table), title=hit.clause.title)
+        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table, groups), title=hit.clause.title)
         if not chosen:
             continue
         n = len(citations) + 1
@@ -160,7 +178,8 @@ def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float
         heading = clause.path[-1]
         number = re.match(r"专栏\s*\d+", heading)
         named = bool(number) and normalize(number.group(0)).replace(" ", "") in analysis.normalized.replace(" ", "")
-        name = normalize(_HEADING_NUMBER.sub("", heading))
+        # the heading with the chapter and section above it ("第一章总体要求里…必须遵循的原则")
+        name = normalize(" ".join(_HEADING_NUMBER.sub("", h) for h in clause.path))
         total = sum(terms.values()) or 1.0
         heading_share = matched_weight(name, terms) / total
         title_share = matched_weight(normalize(clause.title), terms) / total

@@ -103,7 +103,7 @@ class KnowledgeBase:
                       explained_words(analysis, self.vocabulary), self.mentions)
         abstained = not hits or should_abstain(sig)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, self.retriever.term_weights(analysis),
-                                                 self.retriever.siblings)
+                                                 self.retriever.siblings, self.retriever.term_groups(analysis))
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000

@@ -20,6 +20,7 @@ class Analysis:
     unknown_terms: list[str] = field(default_factory=list)  # salient words the corpus never uses
     corrections: list[list[str]] = field(default_factory=list)  # [typo, fix] pairs applied to the question
     places: list[str] = field(default_factory=list)         # place names the question mentions (贵州, 阜新市)
+    expansion_sources: dict[str, str] = field(default_factory=dict)  # expanded term → the alias it stands for
 
     def to_json(self) -> dict:
         return {"profile": self.profile, "conditions": self.conditions, "topics": self.topics, "needs": self.needs,
