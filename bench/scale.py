@@ -218,7 +218,7 @@ def task_faiss_sweep(sizes: list[int], queries: int = SWEEP_QUERIES) -> dict:
     """
     import faiss
 
-    from indexer.dense import EXACT_LIMIT, HNSW_EF_SEARCH, HNSW_M, build_faiss
+    from indexer.dense import EXACT_LIMIT, HNSW_EF_SEARCH, HNSW_M
 
     from .baselines import overlap_at
     from .synthetic import random_unit_vectors
@@ -226,16 +226,8 @@ def task_faiss_sweep(sizes: list[int], queries: int = SWEEP_QUERIES) -> dict:
     sizes = sorted(sizes)
     vectors = random_unit_vectors(sizes[-1])
     probes = random_unit_vectors(queries, seed=7)
-    # The production builder's own parameters, read from an index it builds (efConstruction is set there).
-    hnsw = build_faiss(vectors[:2], exact_limit=0)
-    hnsw.reset()
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    rows, filled, build_s = [], 0, 0.0
-    for size in sizes:
-        _, ms = clock_ms(hnsw.add, vectors[filled:size])
-        build_s += ms / 1000
-        flat.add(vectors[filled:size])
-        filled = size
+    rows = []
+    for size, hnsw, flat, build_s in _growing_indexes(vectors, sizes):
         lat = {"flat": [], "hnsw": [], "numpy": []}
         recall = []
         for q in probes:
@@ -252,6 +244,28 @@ def task_faiss_sweep(sizes: list[int], queries: int = SWEEP_QUERIES) -> dict:
     return {"rows": rows, "exact_limit": EXACT_LIMIT, "hnsw_m": HNSW_M, "ef_search": hnsw.hnsw.efSearch,
             "ef_construction": hnsw.hnsw.efConstruction, "queries": queries,
             "omp_threads": faiss.omp_get_max_threads(), "expected_ef_search": HNSW_EF_SEARCH}
+
+
+def _growing_indexes(vectors: np.ndarray, sizes: list[int]):
+    """(size, HNSW index, exact IndexFlatIP, cumulative HNSW build seconds) as both fill up through `sizes`.
+
+    HNSW inserts one vector at a time anyway, so the state at each size is what a build of that many
+    vectors gives, for one build's cost in total. Its parameters are the production builder's own,
+    read from an index that builder makes (efConstruction is set there)."""
+    import faiss
+
+    from indexer.dense import build_faiss
+
+    hnsw = build_faiss(vectors[:2], exact_limit=0)
+    hnsw.reset()
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    filled, build_s = 0, 0.0
+    for size in sorted(sizes):
+        _, ms = clock_ms(hnsw.add, vectors[filled:size])
+        build_s += ms / 1000
+        flat.add(vectors[filled:size])
+        filled = size
+        yield size, hnsw, flat, build_s
 
 
 def _numpy_top10(vectors: np.ndarray, q: np.ndarray):
@@ -283,7 +297,7 @@ def task_faiss_real(index_dir: Path, sizes: list[int], base_n: int = 3000) -> di
     """
     import faiss
 
-    from indexer.dense import EXACT_LIMIT, HNSW_EF_SEARCH, HNSW_M, build_faiss
+    from indexer.dense import EXACT_LIMIT, HNSW_EF_SEARCH, HNSW_M
     from indexer.encoders import get_encoder
 
     from .baselines import overlap_at
@@ -300,15 +314,8 @@ def task_faiss_real(index_dir: Path, sizes: list[int], base_n: int = 3000) -> di
     vectors = mixtures(base, weights, sizes[-1])
     questions = _probe_questions()
     probes = encoder.encode_queries(questions)
-    hnsw = build_faiss(vectors[:2], exact_limit=0)
-    hnsw.reset()
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    rows, filled, build_s = [], 0, 0.0
-    for size in sizes:
-        _, ms = clock_ms(hnsw.add, vectors[filled:size])
-        build_s += ms / 1000
-        flat.add(vectors[filled:size])
-        filled = size
+    rows = []
+    for size, hnsw, flat, build_s in _growing_indexes(vectors, sizes):
         exact10, exact100, lat = [], [], {"flat": [], "numpy": []}
         for q in probes:
             (_, found), ms = clock_ms(flat.search, q[None, :], 100)

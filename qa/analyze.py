@@ -143,10 +143,21 @@ def correct_typos(normalized: str, tokenizer: Tokenizer, vocabulary: Vocabulary,
     return normalized, corrections
 
 
+def join_split_words(normalized: str, known) -> str:
+    """脱了贫 → 脱贫, 入个股 → 入股: a 了 or 个 spoken inside a word the documents use is dropped."""
+    return _INSERTED_PAIR.sub(lambda m: m.group(1) if known(m.group(1) + m.group(2)) else m.group(0), normalized)
+
+
+_INSERTED_PAIR = re.compile(r"([\u4e00-\u9fff])[个了](?=([\u4e00-\u9fff]))")
+
+
 def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer,
                      corpus_terms: frozenset[str] = frozenset()) -> Analysis:
     text = validate_question(question)
-    normalized, corrections = correct_typos(normalize(text), tokenizer, vocabulary, corpus_terms)
+    normalized = normalize(text)
+    if corpus_terms:
+        normalized = join_split_words(normalized, lambda w: w in corpus_terms or w in vocabulary.terms)
+    normalized, corrections = correct_typos(normalized, tokenizer, vocabulary, corpus_terms)
     tokens = tokenizer.tokenize(normalized, normalized=True)
     sources = expand(normalized, vocabulary)
     expanded = list(sources)

@@ -178,9 +178,9 @@ def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float
         heading = clause.path[-1]
         number = re.match(r"专栏\s*\d+", heading)
         named = bool(number) and normalize(number.group(0)).replace(" ", "") in analysis.normalized.replace(" ", "")
-        # the heading with the chapter and section above it ("第一章总体要求里…必须遵循的原则")
-        name = normalize(" ".join(_HEADING_NUMBER.sub("", h) for h in clause.path))
-        total = sum(terms.values()) or 1.0
+        # the heading with the chapter and section above it, numbers and all ("第十一章…创新体制机制…")
+        name = normalize(" ".join(clause.path))
+        total = matched_weight(analysis.normalized, terms) or 1.0  # counted as the heading is
         heading_share = matched_weight(name, terms) / total
         title_share = matched_weight(normalize(clause.title), terms) / total
         about_item = normalize(clause.title) in analysis.normalized

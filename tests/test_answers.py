@@ -100,6 +100,25 @@ def test_measure_word_inside_a_phrase_still_finds_its_alias(kb):
     assert "分享经营收益" in kb.ask("能不能拿承包地入个股").answer
 
 
+def test_list_question_may_name_the_heading_with_its_chapter(kb):
+    lead = kb.ask("第十一章保障措施里创新体制机制有哪几个机制?").answer.split("\n")[0]
+    for item in ("精准扶贫脱贫机制", "扶贫资源动员机制", "贫困人口参与机制", "资金项目管理机制", "考核问责激励机制"):
+        assert item in lead
+
+
+def test_each_thing_asked_about_counts_once_when_choosing_sentences(kb):
+    # 打工 expands to many wordings (输出地, 劳务输出, 转移就业); the sentence that also speaks of the
+    # fare asked about (车票/路费 → 交通补贴) must be quoted, not the one repeating 打工's wordings
+    for question in ("出远门打工车票钱能报吗", "去外省打工路费能给补点不"):
+        assert "一次性交通补贴" in kb.ask(question).answer, question
+
+
+def test_a_spoken_le_or_ge_inside_a_known_word_is_dropped(kb):
+    assert "脱贫以后" in kb.analyze("俺家脱了贫以后还有政策吗").normalized
+    assert "入股" in kb.analyze("拿地入个股行不").normalized
+    assert kb.analyze("要了解一下低保政策").normalized == "要了解一下低保政策"
+
+
 def test_list_question_about_a_column_lists_its_items(kb):
     answer = kb.ask("专栏5就业扶贫行动包括哪几项?").to_json()
     lead = answer["answer"].split("\n")[0]
