@@ -39,7 +39,8 @@ ANSWER_TYPES = (
      re.compile(r"\d[\d.]*\s*%|百分之[\d一二三四五六七八九十百]+")),
     ("score", re.compile(r"(加|降|减)(多少|几)分|几分(加分|录取)?$|多少分"),
      re.compile(r"\d+\s*分")),
-    # what offices tell, not plans: a phone number, opening hours, papers to bring, a service window
+    # what offices tell, not plans: a phone number, opening hours, papers to bring, a service window,
+    # a term of office, applying online
     ("phone", re.compile(r"(电话|热线|手机号|号码|联系方式)"),
      re.compile(r"\d{3,4}-?\d{7,8}|\d{5,}|热线|电话")),
     ("hours", re.compile(r"几点|上班时间|办公时间|工作时间|几点钟|周几|星期几"),
@@ -48,6 +49,8 @@ ANSWER_TYPES = (
      re.compile(r"材料|证件|证明|手续|资料|申请书|身份证|户口")),
     ("window", re.compile(r"(哪个|什么|啥)(窗口|柜台|大厅)|窗口"),
      re.compile(r"窗口|大厅|柜台|一站式|服务中心")),
+    ("tenure", re.compile(r"任期|任职期限|干几年|当几年|连任"),
+     re.compile(r"任期|任职.{0,6}年|连任|期满")),
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )

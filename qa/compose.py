@@ -17,6 +17,8 @@ NEAREST_NOTE = "下面列出最接近的条款，供核对；如需确认，请�
 MAX_POINTS = 4
 RELATIVE_FLOOR = 0.55  # a clause is cited when its score is at least this share of the best one's
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+# a question about a schedule over several years: every year's sentence is the answer
+_SCHEDULE = re.compile(r"(19|20)\d\d\s*(年)?\s*(到|至|-|—|~)\s*(19|20)\d\d|每年|逐年|分年度|年度安排|各年")
 _WHEN = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|年底|年内|之前|以前|期间|起|到期")
 _ITEM_TITLE = re.compile(r"^\s*([(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|人|户|所|家|名|公里|元|次|年|倍|项|座)?")
@@ -89,13 +91,12 @@ def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysi
 
 
 def pick_sentences(sentences: list[Sentence], limit: int = 2, title: str = "") -> list[Sentence]:
-    """The best one or two sentences, in text order; a bare title sentence pulls in the next one."""
+    """The best sentence and up to `limit` - 1 more that score close to it, in text order; a bare title
+    sentence pulls in the next one."""
     if not sentences:
         return []
     ranked = sorted(sentences, key=lambda s: -s.score)
-    chosen = [ranked[0]]
-    if len(ranked) > 1 and ranked[1].score >= 0.6 * ranked[0].score and ranked[1].score > 0.5 and limit > 1:
-        chosen.append(ranked[1])
+    chosen = [ranked[0]] + [s for s in ranked[1:limit] if s.score >= 0.6 * ranked[0].score and s.score > 0.5]
     chosen.sort(key=lambda s: s.start)
     first = chosen[0]
     idx = sentences.index(first)
@@ -146,7 +147,8 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
         is_table = hit.clause.kind == "table_row"
-        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table, groups), title=hit.clause.title)
+        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table, groups), title=hit.clause.title,
+                                limit=4 if _SCHEDULE.search(analysis.normalized) else 2)
         if not chosen:
             continue
         n = len(citations) + 1

@@ -53,6 +53,7 @@ def test_d_grade_housing_low_income_medical_question_covers_both_aspects(kb):
     "乡扶贫站的办公电话是多少?",
     "民政所周末几点上班?",
     "办低保要准备哪些材料?",
+    "驻村第一书记的任期是几年?",
     # a province or a plan period no document speaks of; a question about nothing in them at all
     "云南的光伏扶贫电站建了多少个?",
     "十四五期间贫困村要退出多少个?",
@@ -82,6 +83,12 @@ def test_a_price_is_answered_by_free_and_a_home_province_is_not_the_subject(kb):
     migrant = kb.ask("我是吉林人在辽宁打工,孩子能在这边上学吗").to_json()
     assert not migrant["abstained"] and not migrant["signals"]["unknown_places"]
     assert "随迁子女" in migrant["answer"]
+
+
+def test_a_schedule_over_several_years_quotes_every_year(kb):
+    answer = kb.ask("2016到2019年每年减贫多少人?").answer
+    for year in ("2016年减贫25万人", "2017年减贫25万人", "2018年减贫20万人", "2019年减贫11万人"):
+        assert year in answer
 
 
 def test_when_question_quotes_the_dated_sentence(kb):
