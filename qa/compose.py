@@ -15,6 +15,7 @@ from .types import Analysis, Citation, Hit
 NOT_COVERED = "这些文件中没有找到能回答这个问题的规定。"
 NEAREST_NOTE = "下面列出最接近的条款，供核对；如需确认，请咨询当地扶贫、民政或相关部门。"
 MAX_POINTS = 4
+POINT_FLOOR = 0.42     # a further point is kept when its best sentence scores at least this share of the lead's
 RELATIVE_FLOOR = 0.55  # a clause is cited when its score is at least this share of the best one's
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 # a question about a schedule over several years: every year's sentence is the answer
@@ -151,10 +152,14 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
                                 limit=4 if _SCHEDULE.search(analysis.normalized) else 2)
         if not chosen:
             continue
+        relevance = max(s.score for s in chosen)
+        if points and not (hit.aspect and hit.aspect not in {p["aspect"] for p in points}) \
+                and relevance < POINT_FLOOR * points[0]["relevance"]:
+            continue  # a nearby clause whose best sentence says little of what was asked
         n = len(citations) + 1
         citations.append(Citation(n, hit.clause, [(s.start, s.end) for s in chosen], hit.score, hit.aspect))
         points.append({"text": "".join(s.text for s in chosen).strip(), "refs": [n], "aspect": hit.aspect,
-                       "title": hit.clause.title, "path": hit.clause.path})
+                       "title": hit.clause.title, "path": hit.clause.path, "relevance": round(relevance, 3)})
     complete = bool(enumeration) and len(enumeration) == len([c for c in siblings(enumeration[0]) if c.title])
     items = [{"title": c.clause.text if c.clause.kind == "table_row" else c.clause.title, "ref": c.rank,
               "heading": c.clause.path[-1] if c.clause.path else "", "complete": complete}
