@@ -174,29 +174,38 @@ def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float
     """For a list question about a heading ("专栏5就业扶贫行动包括哪几项"), that heading's items.
 
     The heading must be what the question names: most of the weight of its words is in the question,
-    or the question cites it by number (专栏5).
+    or the question cites it by number (专栏5). Of the headings of the top hits, the one that takes the
+    most of the question wins ("第八章…第三节讲了哪几方面" names the section, not 专栏10 of the chapter).
     """
     if analysis.qtype != "list":
         return []
+    total = matched_weight(analysis.normalized, terms) or 1.0  # counted as the headings are
+    best, best_key, seen, first = [], None, set(), True
     for hit in hits[:5]:
         clause = hit.clause
         if not clause.path or not clause.title or clause.kind not in ("column_item", "paragraph", "table_row"):
             continue
-        heading = clause.path[-1]
-        number = re.match(r"专栏\s*\d+", heading)
+        if first and normalize(clause.title) in analysis.normalized:
+            return []  # the question names an item of the list, not the list
+        first = False
+        heading_key = (clause.doc_id, *clause.path)
+        if heading_key in seen:
+            continue
+        seen.add(heading_key)
+        number = re.match(r"专栏\s*\d+", clause.path[-1])
         named = bool(number) and normalize(number.group(0)).replace(" ", "") in analysis.normalized.replace(" ", "")
         # the heading with the chapter and section above it, numbers and all ("第十一章…创新体制机制…")
-        name = normalize(" ".join(clause.path))
-        total = matched_weight(analysis.normalized, terms) or 1.0  # counted as the heading is
-        heading_share = matched_weight(name, terms) / total
+        heading_share = matched_weight(normalize(" ".join(clause.path)), terms) / total
         title_share = matched_weight(normalize(clause.title), terms) / total
-        about_item = normalize(clause.title) in analysis.normalized
-        # the question names the heading, not one of its items
-        if not about_item and (named or (heading_share >= 0.5 and heading_share > title_share)):
-            family = [c for c in siblings(clause) if c.title]
-            if 2 <= len(family) <= 12:
-                return filter_rows(family, terms) if family[0].kind == "table_row" else family
-        return []
+        if not (named or (heading_share >= 0.5 and heading_share > title_share)):
+            continue
+        family = [c for c in siblings(clause) if c.title]
+        key = (named, round(heading_share, 6), -len(clause.path))  # a tie goes to the heading named, not one inside it
+        if 2 <= len(family) <= 12 and (best_key is None or key > best_key):
+            best, best_key = family, key
+    if best and best[0].kind == "table_row":
+        return filter_rows(best, terms)
+    return best
 
 
 def filter_rows(rows: list, terms: dict[str, float]) -> list:

@@ -113,6 +113,13 @@ def test_list_question_may_name_the_heading_with_its_chapter(kb):
         assert item in lead
 
 
+def test_list_question_naming_a_section_lists_the_section_not_a_box_inside_it(kb):
+    # 专栏10 sits inside 第八章第三节 in the web copy: naming the section asks for the section's items
+    lead = kb.ask("第八章兜底保障第三节讲了哪几方面?").answer.split("\n")[0]
+    assert lead.startswith("第三节") and "完善三留守人员服务体系" in lead and "完善贫困残疾人关爱服务体系" in lead
+    assert "农村低保标准动态调整" in kb.ask("专栏10兜底保障工程包括哪几项?").answer.split("\n")[0]
+
+
 def test_each_thing_asked_about_counts_once_when_choosing_sentences(kb):
     # 打工 expands to many wordings (输出地, 劳务输出, 转移就业); the sentence that also speaks of the
     # fare asked about (车票/路费 → 交通补贴) must be quoted, not the one repeating 打工's wordings
