@@ -191,4 +191,5 @@ def cmd_serve(args) -> int:
     from .http_api import serve
 
     kb = _kb(args)
+    kb.warm_up()  # before listening: the first request does not pay for the lazy parts
     return serve(kb, args.host, args.port)

@@ -73,6 +73,12 @@ class KnowledgeBase:
         """Whether any indexed document uses `word` (a token, or anywhere in its text)."""
         return word in self.corpus_terms or word in self._corpus_text
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise pay for (jieba's part-of-speech model, the
+        encoder's thread pool, the corpus text): for servers, before the first user asks."""
+        self.ask("低保户住房有什么政策", top_k=3)
+        self.mentions("辽宁")
+
     def clear_query_cache(self) -> None:
         """Forget cached question embeddings, so the next question pays for its own (evaluation timing)."""
         self.retriever.clear_query_cache()

@@ -203,3 +203,11 @@ def test_entitlements_by_topic_and_unknown_situation(kb):
         kb.entitlements(["会飞的猪"])
     with pytest.raises(BadInput, match="unknown benefit area"):
         kb.entitlements(["低保户"], "航天")
+
+
+def test_warm_up_loads_what_the_first_question_needs(kb):
+    import sys
+
+    kb.warm_up()
+    assert "jieba.posseg" in sys.modules  # part-of-speech tags for unknown nouns and places
+    assert kb.mentions("辽宁") and not kb.mentions("黑龙江")

@@ -62,10 +62,7 @@ def _load(index_dir: str, corpus_dir: str, stamp: tuple[int, int] | None):
 
     limit_native_threads()
     kb = open_knowledge_base(Path(index_dir), Path(corpus_dir))
-    try:  # the first question loads the tokenizer's and encoder's lazy parts; pay that here, not in a page
-        kb.ask("低保户住房有什么政策", top_k=3)
-    except BadInput:
-        pass
+    kb.warm_up()  # the first question's lazy loading is paid here, not in a page
     return kb
 
 
