@@ -55,7 +55,7 @@ ANSWER_TYPES = (
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
 # a year, or a five-year-plan period (十四五): times the documents may never speak of
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)|(十[一二三四五六七八九]五)")
+_TIME = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)|十[一二三四五六七八九]五")
 PROVINCES = frozenset("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
                       "海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split())
 _PLACE_SUFFIX = re.compile(r"(自治区|自治州|自治县|省|市|县|区|州|旗|盟|乡|镇|村)$")
@@ -80,10 +80,12 @@ class AbstainSignals:
 
 def answer_types(question: str) -> list[tuple[str, re.Pattern]]:
     """The kinds of fact the question asks for (an amount, a phone number…), with their evidence."""
-    wanted = [(name, evidence) for name, asks, evidence in ANSWER_TYPES if asks.search(question)]
-    if any(name == "cost" for name, _ in wanted):   # a price is the money it asks about
-        wanted = [(name, evidence) for name, evidence in wanted if name != "money"]
-    return wanted
+    return [(name, evidence) for name, asks, evidence in ANSWER_TYPES if asks.search(question)]
+
+
+def times_mentioned(text: str) -> list[str]:
+    """The years (2016) and five-year-plan periods (十三五) a text names."""
+    return _TIME.findall(text)
 
 
 def unmet_answer_type(question: str, text: str) -> str | None:
@@ -114,7 +116,7 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     covered = [w for w in words if w in top_text or w in explained]
     coverage = len(covered) / len(words) if words else 0.0
     unmet = unmet_answer_type(analysis.normalized, top_text)
-    years = [y or period for y, period in _YEAR.findall(analysis.normalized) if (y or period) not in corpus_years]
+    years = [t for t in times_mentioned(analysis.normalized) if t not in corpus_years]
     # a place asked about (its figures, its list, its date), not a place the asker comes from
     places = unknown_places(analysis.places, mentions) if mentions and analysis.qtype not in ("yesno", "other") else []
     unexplained = [w for w in analysis.unknown_terms if w not in explained]

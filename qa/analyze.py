@@ -28,7 +28,8 @@ def validate_question(question: str | None) -> str:
     return text
 
 
-_INSERTED = re.compile(r"(?<=[\u4e00-\u9fff])[个了](?=[\u4e00-\u9fff])")
+# a 个 or 了 spoken inside a verb and its object (入个股, 脱了贫)
+_INSERTED = re.compile(r"([\u4e00-\u9fff])[个了](?=([\u4e00-\u9fff]))")
 
 
 def expand(normalized: str, vocabulary: Vocabulary) -> dict[str, str]:
@@ -37,7 +38,7 @@ def expand(normalized: str, vocabulary: Vocabulary) -> dict[str, str]:
 
     Speech puts 个 or 了 inside a verb and its object (入个股, 学个手艺, 脱了贫): the aliases are also
     looked for with it left out."""
-    loose = _INSERTED.sub("", normalized)
+    loose = _INSERTED.sub(r"\1", normalized)
     out: dict[str, str] = {}
     for alias in sorted(vocabulary.synonyms, key=len, reverse=True):
         if alias in normalized or alias in loose:
@@ -145,10 +146,7 @@ def correct_typos(normalized: str, tokenizer: Tokenizer, vocabulary: Vocabulary,
 
 def join_split_words(normalized: str, known) -> str:
     """脱了贫 → 脱贫, 入个股 → 入股: a 了 or 个 spoken inside a word the documents use is dropped."""
-    return _INSERTED_PAIR.sub(lambda m: m.group(1) if known(m.group(1) + m.group(2)) else m.group(0), normalized)
-
-
-_INSERTED_PAIR = re.compile(r"([\u4e00-\u9fff])[个了](?=([\u4e00-\u9fff]))")
+    return _INSERTED.sub(lambda m: m.group(1) if known(m.group(1) + m.group(2)) else m.group(0), normalized)
 
 
 def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer,
@@ -159,8 +157,8 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
         normalized = join_split_words(normalized, lambda w: w in corpus_terms or w in vocabulary.terms)
     normalized, corrections = correct_typos(normalized, tokenizer, vocabulary, corpus_terms)
     tokens = tokenizer.tokenize(normalized, normalized=True)
-    sources = expand(normalized, vocabulary)
-    expanded = list(sources)
+    expansions = expand(normalized, vocabulary)
+    expanded = list(expansions)
     own = concept_matches(normalized, vocabulary, ("situation", "condition", "topic"))
     via_synonyms = concept_matches(" ".join(expanded), vocabulary, ("situation", "condition", "topic"))
     by_kind = {}
@@ -178,7 +176,7 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
     qtypes = {label for kind, label, _ in concept_matches(normalized, vocabulary, ("qtype",))}
     qtype = next((q for q in QTYPE_PRIORITY if q in qtypes), "other")
     tagged = tokenizer.tagged_words(normalized) if corpus_terms else []
-    return Analysis(question=text, normalized=normalized, tokens=tokens, expanded_terms=expanded, expansion_sources=sources,
+    return Analysis(question=text, normalized=normalized, tokens=tokens, expansions=expansions,
                     profile=by_kind["situation"], conditions=by_kind["condition"], topics=by_kind["topic"], needs=needs,
                     qtype=qtype, corrections=[list(c) for c in corrections],
                     unknown_terms=unknown_terms(tagged, tokenizer, vocabulary, corpus_terms),

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.normalize import normalize
+from indexer.segment import item_level
 
 from .types import Analysis, Citation, Hit
 
@@ -21,7 +22,6 @@ _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 # a question about a schedule over several years: every year's sentence is the answer
 _SCHEDULE = re.compile(r"(19|20)\d\d\s*(年)?\s*(到|至|-|—|~)\s*(19|20)\d\d|每年|逐年|分年度|年度安排|各年")
 _WHEN = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|年底|年内|之前|以前|期间|起|到期")
-_ITEM_TITLE = re.compile(r"^\s*([(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|人|户|所|家|名|公里|元|次|年|倍|项|座)?")
 
 
@@ -53,7 +53,7 @@ def matched_weight(normalized_text: str, terms: dict[str, float], groups: dict[s
 
     A term inside a longer matched term belongs with it (危房改造 matched: 危房, 改造 add nothing more,
     but may lend their weight); `groups` puts a question word and its expansions in one concept (see
-    Retriever.term_groups), so a sentence that repeats 输出地/输入地/劳务输出 does not outweigh one that
+    Retriever.question_terms), so a sentence that repeats 输出地/输入地/劳务输出 does not outweigh one that
     also speaks of the 车票 asked about. Single characters count a little."""
     groups = groups or {}
     per_term: dict[str, float] = {}
@@ -101,7 +101,7 @@ def pick_sentences(sentences: list[Sentence], limit: int = 2, title: str = "") -
     chosen.sort(key=lambda s: s.start)
     first = chosen[0]
     idx = sentences.index(first)
-    bare_title = len(first.text) <= 16 or _ITEM_TITLE.match(first.text) or (
+    bare_title = len(first.text) <= 16 or item_level(first.text.strip()) or (
         title and normalize(first.text).rstrip("。.;；: ：") == normalize(title).rstrip("。.;；: ："))
     if bare_title and idx + 1 < len(sentences) and sentences[idx + 1] not in chosen:
         chosen.insert(1, sentences[idx + 1])  # "实行贫困人口分类救治。" alone says little
@@ -130,7 +130,7 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
                    siblings=None, groups: dict[str, str] | None = None) -> tuple[str, list[Citation], list[dict]]:
     """(answer text, citations, structured points).
 
-    `terms` weighs the question's words (see Retriever.term_weights); `siblings(clause)` gives the
+    `terms` weighs the question's words (see Retriever.question_terms); `siblings(clause)` gives the
     clauses under the same heading, used to answer "哪几项" with the whole enumeration.
     """
     if abstained:
@@ -144,22 +144,25 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         title_end = clause.text.find(clause.title) + len(clause.title) if clause.title else len(clause.text)
         span_end = len(clause.text) if clause.kind == "table_row" else min(len(clause.text), title_end + 1)
         citations.append(Citation(n, clause, [(0, span_end)], 0.0, "list"))
+    limit = 4 if _SCHEDULE.search(analysis.normalized) else 2
+    lead_relevance = None
     for hit in select_hits(hits, top_k):
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
         is_table = hit.clause.kind == "table_row"
-        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table, groups), title=hit.clause.title,
-                                limit=4 if _SCHEDULE.search(analysis.normalized) else 2)
+        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table, groups),
+                                limit=limit, title=hit.clause.title)
         if not chosen:
             continue
         relevance = max(s.score for s in chosen)
-        if points and not (hit.aspect and hit.aspect not in {p["aspect"] for p in points}) \
-                and relevance < POINT_FLOOR * points[0]["relevance"]:
+        new_aspect = bool(hit.aspect) and all(p["aspect"] != hit.aspect for p in points)
+        if lead_relevance is not None and not new_aspect and relevance < POINT_FLOOR * lead_relevance:
             continue  # a nearby clause whose best sentence says little of what was asked
+        lead_relevance = relevance if lead_relevance is None else lead_relevance
         n = len(citations) + 1
         citations.append(Citation(n, hit.clause, [(s.start, s.end) for s in chosen], hit.score, hit.aspect))
         points.append({"text": "".join(s.text for s in chosen).strip(), "refs": [n], "aspect": hit.aspect,
-                       "title": hit.clause.title, "path": hit.clause.path, "relevance": round(relevance, 3)})
+                       "title": hit.clause.title, "path": hit.clause.path})
     complete = bool(enumeration) and len(enumeration) == len([c for c in siblings(enumeration[0]) if c.title])
     items = [{"title": c.clause.text if c.clause.kind == "table_row" else c.clause.title, "ref": c.rank,
               "heading": c.clause.path[-1] if c.clause.path else "", "complete": complete}
@@ -167,7 +170,6 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
     return render_answer(analysis, points, items), citations, points
 
 
-_HEADING_NUMBER = re.compile(r"^(第[^章节]{1,4}[章节]|专栏\s*\d+|[(（][^)）]{1,3}[)）]|[一二三四五六七八九十]+、)\s*")
 
 
 def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float], siblings) -> list:

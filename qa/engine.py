@@ -5,7 +5,6 @@ Everything the CLI, the UI, the HTTP API and the evaluation do goes through `Kno
 from __future__ import annotations
 
 import functools
-import re
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
-from .abstain import should_abstain, signals
+from .abstain import should_abstain, signals, times_mentioned
 from .analyze import analyze_question, explained_words
 from .compose import compose_answer
 from .entitlements import find_entitlements
@@ -41,8 +40,7 @@ class KnowledgeBase:
         headings = {h for c in stored.clauses for h in c.path}
         self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
-        self.corpus_years = frozenset(y for c in stored.clauses
-                                      for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)|十[一二三四五六七八九]五", c.text))
+        self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -108,8 +106,8 @@ class KnowledgeBase:
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.mentions)
         abstained = not hits or should_abstain(sig)
-        text, citations, points = compose_answer(analysis, hits, top_k, abstained, self.retriever.term_weights(analysis),
-                                                 self.retriever.siblings, self.retriever.term_groups(analysis))
+        weights, groups = self.retriever.question_terms(analysis)
+        text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000

@@ -117,34 +117,29 @@ class Retriever:
                     out.append(tok)
         return out
 
-    def term_weights(self, analysis: Analysis) -> dict[str, float]:
-        """IDF weight of each question token the documents use (and, discounted, each expansion token):
-        rare words such as 派驻 or 建房标准 say more about what is asked than 贫困户 does. Words no
-        document uses (哪几个, 老贵) can match nothing and are left out."""
+    def question_terms(self, analysis: Analysis) -> tuple[dict[str, float], dict[str, str]]:
+        """(IDF weight, concept) of each question token the documents use, and, discounted, of each
+        expansion token.
+
+        Rare words such as 派驻 or 建房标准 say more about what is asked than 贫困户 does; words no
+        document uses (哪几个, 老贵) can match nothing and are left out. A question word and the plan
+        wording its alias expands to are one concept (车票 → 交通补贴, 一次性交通补贴), so that a
+        sentence counts each thing asked about once, however many of its wordings it repeats."""
         top = max(self.idf.values(), default=1.0)
+        aliases = set(analysis.expansions.values())
         weights: dict[str, float] = {}
+        groups: dict[str, str] = {}
         for tok in analysis.tokens:
             if tok in self.idf:
                 weights[tok] = self.idf[tok] / top
+                groups[tok] = next((a for a in aliases if tok in a), tok)
         if self.config.expansion:
-            for tok in self.tokenize_terms(analysis.expanded_terms):
-                if tok in self.idf:
-                    weights.setdefault(tok, EXPANSION_WEIGHT * self.idf[tok] / top)
-        return weights
-
-    def term_groups(self, analysis: Analysis) -> dict[str, str]:
-        """Which question concept each weighted term belongs to: a question word and the plan wording
-        its alias expands to are one concept (车票 → 交通补贴, 一次性交通补贴), so that a sentence
-        counts each thing asked about once, however many of its wordings it repeats."""
-        present = {alias for alias in analysis.expansion_sources.values()}
-        groups: dict[str, str] = {}
-        for tok in analysis.tokens:
-            groups[tok] = next((a for a in present if tok in a), tok)
-        if self.config.expansion:
-            for target, alias in analysis.expansion_sources.items():
+            for target, alias in analysis.expansions.items():
                 for tok in self.tokenizer.tokenize(target, normalized=True):
-                    groups.setdefault(tok, alias)
-        return groups
+                    if tok in self.idf and tok not in weights:
+                        weights[tok] = EXPANSION_WEIGHT * self.idf[tok] / top
+                        groups[tok] = alias
+        return weights, groups
 
     def siblings(self, clause) -> list:
         """The clauses under the same headings as `clause`, in document order (a column's items)."""

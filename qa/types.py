@@ -11,7 +11,7 @@ class Analysis:
     question: str
     normalized: str
     tokens: list[str]                        # BM25 tokens of the question itself
-    expanded_terms: list[str]                # plan wording added by the synonym table
+    expansions: dict[str, str]               # plan wording added by the synonym table → the alias it stands for
     profile: list[str] = field(default_factory=list)      # household situations (低保对象, 特困人员 …)
     conditions: list[str] = field(default_factory=list)   # conditions (D级危房, 大病 …)
     topics: list[str] = field(default_factory=list)       # benefit areas (医疗, 住房 …)
@@ -20,7 +20,10 @@ class Analysis:
     unknown_terms: list[str] = field(default_factory=list)  # salient words the corpus never uses
     corrections: list[list[str]] = field(default_factory=list)  # [typo, fix] pairs applied to the question
     places: list[str] = field(default_factory=list)         # place names the question mentions (贵州, 阜新市)
-    expansion_sources: dict[str, str] = field(default_factory=dict)  # expanded term → the alias it stands for
+
+    @property
+    def expanded_terms(self) -> list[str]:
+        return list(self.expansions)
 
     def to_json(self) -> dict:
         return {"profile": self.profile, "conditions": self.conditions, "topics": self.topics, "needs": self.needs,

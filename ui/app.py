@@ -6,13 +6,8 @@ browse page at that clause, from any page.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-
-# One OpenMP thread (the query encoder and faiss load libgomp later, when the index is first loaded,
-# and read this then); see ui.state.limit_native_threads for why. An explicit setting wins.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts ui/ on the path, not the project

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from indexer.errors import BadInput, IndexUnusable
-from ui.state import knowledge_base, library_lock, reload_knowledge_base, settings
+from ui.state import knowledge_base, library_change, reload_knowledge_base, settings
 from ui.text import escape_markdown
 
 MAX_UPLOAD_MB = 20
@@ -107,28 +107,25 @@ def add_upload(name: str, data: bytes, meta: dict) -> None:
     from qa.library import add_documents
 
     s = settings()
-    lock = library_lock()
-    if not lock.acquire(blocking=False):
-        st.warning("另一个文件正在添加或删除，请稍后再试。")
-        return
-    try:
-        with tempfile.TemporaryDirectory(prefix="policykb-upload-") as tmp:
-            path = Path(tmp) / safe_filename(name)
-            path.write_bytes(data)
-            with st.spinner("正在检查文件并重建索引，可能需要一分钟……"):
-                entries, _ = add_documents(Path(s.corpus_dir), Path(s.index_dir), [path],
-                                           meta={k: v for k, v in meta.items() if v})
-    except (BadInput, IndexUnusable) as exc:
-        st.error(f"文件未能添加，原索引继续使用。原因：{explain(str(exc))}", icon=":material/error:")
-        detail = re.sub(r"\S*policykb-upload-[^/\s]+/", "", str(exc))  # no server paths in the page
-        st.caption("技术细节：" + escape_markdown(detail))
-        return
-    except Exception as exc:  # a failed build must never take the page down with it
-        st.error("添加文件时出错，原索引继续使用。原因：" + escape_markdown(f"{type(exc).__name__}: {exc}"),
-                 icon=":material/error:")
-        return
-    finally:
-        lock.release()
+    with library_change() as ours:
+        if not ours:
+            return
+        try:
+            with tempfile.TemporaryDirectory(prefix="policykb-upload-") as tmp:
+                path = Path(tmp) / safe_filename(name)
+                path.write_bytes(data)
+                with st.spinner("正在检查文件并重建索引，可能需要一分钟……"):
+                    entries, _ = add_documents(Path(s.corpus_dir), Path(s.index_dir), [path],
+                                               meta={k: v for k, v in meta.items() if v})
+        except (BadInput, IndexUnusable) as exc:
+            st.error(f"文件未能添加，原索引继续使用。原因：{explain(str(exc))}", icon=":material/error:")
+            detail = re.sub(r"\S*policykb-upload-[^/\s]+/", "", str(exc))  # no server paths in the page
+            st.caption("技术细节：" + escape_markdown(detail))
+            return
+        except Exception as exc:  # a failed build must never take the page down with it
+            st.error("添加文件时出错，原索引继续使用。原因：" + escape_markdown(f"{type(exc).__name__}: {exc}"),
+                     icon=":material/error:")
+            return
     reload_knowledge_base()
     added = "、".join(f"《{e.meta.get('title', e.doc_id)}》" for e in entries)
     st.session_state["docs_flash"] = f"已添加 {escape_markdown(added)}，索引已更新。"
@@ -144,18 +141,15 @@ def remove_section(documents: list[dict]) -> None:
             from qa.library import remove_documents
 
             s = settings()
-            lock = library_lock()
-            if not lock.acquire(blocking=False):
-                st.warning("另一个文件正在添加或删除，请稍后再试。")
-                return
-            try:
-                with st.spinner("正在删除并重建索引……"):
-                    remove_documents(Path(s.corpus_dir), Path(s.index_dir), doc_id)
-            except (BadInput, IndexUnusable) as exc:
-                st.error("删除失败：" + escape_markdown(str(exc)))
-                return
-            finally:
-                lock.release()
+            with library_change() as ours:
+                if not ours:
+                    return
+                try:
+                    with st.spinner("正在删除并重建索引……"):
+                        remove_documents(Path(s.corpus_dir), Path(s.index_dir), doc_id)
+                except (BadInput, IndexUnusable) as exc:
+                    st.error("删除失败：" + escape_markdown(str(exc)))
+                    return
             reload_knowledge_base()
             st.session_state["docs_flash"] = f"已删除《{escape_markdown(titles[doc_id])}》，索引已更新。"
             st.rerun()

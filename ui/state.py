@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
@@ -29,12 +30,11 @@ def settings(argv: list[str] | None = None) -> Settings:
 
 
 def limit_native_threads() -> None:
-    """One BLAS/OpenMP thread for this server process.
+    """One BLAS thread for this server process.
 
-    Embedding one short question is a small matrix product: extra threads buy nothing, and on a busy
-    machine they spin against each other (measured on 2 cores under load: 0.3–2.8 s per question with
-    2 threads, 0.06–0.14 s with 1).  OpenBLAS takes this setting process-wide; OpenMP only for the
-    calling thread, which is why ui/app.py also sets OMP_NUM_THREADS before libgomp is loaded.
+    On a busy machine BLAS threads spin against each other (measured on 2 cores under load: 0.3–2.8 s
+    per question with 2 threads, 0.06–0.14 s with 1). The question encoder picks its own threads per
+    question, from the cores free at that moment (`indexer.encoders.query_threads`).
     """
     try:
         from threadpoolctl import threadpool_limits
@@ -70,6 +70,21 @@ def _load(index_dir: str, corpus_dir: str, stamp: tuple[int, int] | None):
 def library_lock() -> threading.Lock:
     """One change to the corpus and index at a time, across every session of this process."""
     return threading.Lock()
+
+
+@contextlib.contextmanager
+def library_change():
+    """Holds the library lock for one add or remove; yields False, after telling the user, when another
+    change is already running."""
+    lock = library_lock()
+    if not lock.acquire(blocking=False):
+        st.warning("另一个文件正在添加或删除，请稍后再试。")
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 def knowledge_base():
