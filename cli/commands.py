@@ -157,12 +157,22 @@ def cmd_entitlements(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from eval.runner import DEFAULT_QUESTIONS, DEFAULT_REPORT, run_evaluation
+    from eval.runner import DEFAULT_REPORT, run_evaluation, run_set, run_sets
+    from eval.sets import find_set
 
+    if args.questions and args.set:
+        raise BadInput("give either --questions FILE or --set NAME, not both")
+    chosen = find_set(args.set) if args.set else None
     kb = _kb(args)
     systems = args.systems.split(",") if args.systems else None
-    summary = run_evaluation(kb, args.questions or DEFAULT_QUESTIONS, args.report or DEFAULT_REPORT,
-                             previous=args.previous, systems=systems, progress=progress_bar())
+    report = args.report or DEFAULT_REPORT
+    if args.questions:
+        summary = run_evaluation(kb, args.questions, report, previous=args.previous, systems=systems,
+                                 progress=progress_bar())
+    elif chosen:
+        summary = run_set(kb, chosen, report, previous=args.previous, systems=systems, progress=progress_bar())
+    else:
+        summary = run_sets(kb, report, previous=args.previous, systems=systems, progress=progress_bar())
     if args.json:
         print_jsonl([summary])
     else:

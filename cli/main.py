@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = command("eval", "run the evaluation set with baselines and write a report")
-    p.add_argument("--questions", type=Path, default=None)
+    p.add_argument("--questions", type=Path, default=None, help="one question file, run on this index")
+    p.add_argument("--set", default=None, help="one evaluation set of eval/sets.json (default: every set)")
     p.add_argument("--report", type=Path, default=None)
     p.add_argument("--previous", type=Path, default=None, help="a previous run's results.json to diff against")
     p.add_argument("--systems", default=None, help="comma-separated subset of bm25,dense,hybrid,full")

@@ -10,8 +10,16 @@ from qa.jsonl import read_jsonl
 
 PERSONAS = ("cadre", "trainer", "resident", "evaluator")
 TYPES = ("number", "list", "yesno", "multi_aspect", "table", "colloquial", "out_of_scope")
+# further types of a set over many documents (eval/questions_policies.jsonl)
+LIBRARY_TYPES = ("fact", "edition", "region", "cross_document")
 OUT_OF_SCOPE = "out_of_scope"
-REQUIRED = ("id", "question", "persona", "type", "anchors", "facts", "gold", "chapter")
+EDITION = "edition"
+SPLITS = ("calibration", "test")
+# A question file over one document gives `gold` clause ids and `chapter`; a file over many documents gives
+# anchors as {"doc": file name without suffix, "text": verbatim and unique in that document}, from which the
+# runner resolves gold at run time (so segmentation changes never break it), and may give `region` (the
+# asker's), `expect_doc` (the document that must be cited first) and `split`.
+REQUIRED = ("id", "question", "persona", "type", "anchors", "facts")
 
 
 @dataclass
@@ -20,10 +28,13 @@ class Question:
     question: str
     persona: str
     type: str
-    anchors: list[str] = field(default_factory=list)
+    anchors: list = field(default_factory=list)   # verbatim strings, or {"doc": ..., "text": ...}
     facts: list[str] = field(default_factory=list)
     gold: list[str] = field(default_factory=list)
     chapter: str | None = None
+    region: str | None = None      # the asker's region (a province or city, any form), or None
+    expect_doc: str | None = None  # the document (file name without suffix) whose clause must be cited first
+    split: str = ""                # "calibration" | "test" | ""
     variant: str = ""          # robustness variants only: "traditional", "fullwidth", "typo"
     variant_of: str = ""       # … and the id of the question they rewrite
     edit: str = ""             # … and what was changed, for the reader
@@ -35,10 +46,18 @@ class Question:
 
     def to_json(self) -> dict:
         out = asdict(self)
-        for key in ("variant", "variant_of", "edit", "original"):
+        for key in ("variant", "variant_of", "edit", "original", "split"):
             if not out[key]:
                 del out[key]
+        for key in ("region", "expect_doc"):
+            if out[key] is None:
+                del out[key]
         return out
+
+    @property
+    def doc_anchors(self) -> list[dict]:
+        """Anchors that name their document ({"doc", "text"}); the gold is resolved from them."""
+        return [a for a in self.anchors if isinstance(a, dict)]
 
 
 def parse_question(obj: dict, where: str) -> Question:
@@ -51,14 +70,28 @@ def parse_question(obj: dict, where: str) -> Question:
         raise BadInput(f"{where}: empty question")
     if obj["persona"] not in PERSONAS:
         raise BadInput(f"{where}: persona {obj['persona']!r} is not one of {', '.join(PERSONAS)}")
-    if obj["type"] not in TYPES:
-        raise BadInput(f"{where}: type {obj['type']!r} is not one of {', '.join(TYPES)}")
-    for key in ("anchors", "facts", "gold"):
-        if not isinstance(obj[key], list) or not all(isinstance(x, str) for x in obj[key]):
+    if obj["type"] not in TYPES + LIBRARY_TYPES:
+        raise BadInput(f"{where}: type {obj['type']!r} is not one of {', '.join(TYPES + LIBRARY_TYPES)}")
+    for key in ("facts", "gold"):
+        if not isinstance(obj.get(key, []), list) or not all(isinstance(x, str) for x in obj.get(key, [])):
             raise BadInput(f"{where}: {key} must be a list of strings")
+    anchors = obj["anchors"]
+    if not isinstance(anchors, list) or not all(
+            isinstance(a, str) or (isinstance(a, dict) and isinstance(a.get("doc"), str) and isinstance(a.get("text"), str))
+            for a in anchors):
+        raise BadInput(f'{where}: anchors must be a list of strings or of {{"doc": ..., "text": ...}} objects')
+    if "gold" not in obj and any(isinstance(a, str) for a in anchors):
+        raise BadInput(f"{where}: missing field(s) gold (anchors without a document need gold clause ids)")
+    for key in ("region", "expect_doc"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise BadInput(f"{where}: {key} must be a string or null")
+    split = obj.get("split") or ""
+    if split and split not in SPLITS:
+        raise BadInput(f"{where}: split {split!r} is not one of {', '.join(SPLITS)}")
     return Question(id=str(obj["id"]), question=obj["question"], persona=obj["persona"], type=obj["type"],
-                    anchors=list(obj["anchors"]), facts=list(obj["facts"]), gold=list(obj["gold"]),
-                    chapter=obj["chapter"], variant=obj.get("variant", ""), variant_of=str(obj.get("variant_of", "")),
+                    anchors=list(anchors), facts=list(obj["facts"]), gold=list(obj.get("gold", [])),
+                    chapter=obj.get("chapter"), region=obj.get("region") or None, expect_doc=obj.get("expect_doc") or None,
+                    split=split, variant=obj.get("variant", ""), variant_of=str(obj.get("variant_of", "")),
                     edit=obj.get("edit", ""), original=obj.get("original", ""))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from indexer.normalize import normalize, normalize_uncached
 
-from .dataset import OUT_OF_SCOPE
+from .dataset import EDITION, OUT_OF_SCOPE
 
 RECALL_KS = (1, 3, 5, 10)
 MRR_K = 10
@@ -34,6 +34,16 @@ class Outcome:
     cited: list[str] = field(default_factory=list)
     latency_ms: float = 0.0                # kb.ask, measured, its query embedding(s) not cached
     search_ms: float = 0.0                 # ranking only, query embedding(s) cached by the ask before it
+    # many-document sets: which document must lead, whose region the asker is in, and where the
+    # citations came from (doc ids and those documents' regions, "全国" for national ones)
+    expect_doc: str | None = None
+    region: str | None = None              # the asker's region, full name (辽宁省)
+    region_in_library: bool = True         # whether any indexed document is of that region
+    cited_docs: list[str] = field(default_factory=list)
+    cited_regions: list[str] = field(default_factory=list)
+    region_province: str | None = None     # the province of the asker's region
+    cited_provinces: list[str] = field(default_factory=list)  # the province of each cited document ("全国")
+    cited_header: bool = False             # a document's header (title, history lines) was cited
 
     @property
     def out_of_scope(self) -> bool:
@@ -103,6 +113,33 @@ def abstention_precision_recall(abstained: Sequence[bool], should_abstain: Seque
     return (true_pos / predicted if predicted else None, true_pos / actual if actual else None)
 
 
+# --- editions and regions ---------------------------------------------------------------------
+NATIONAL = "全国"
+
+
+def edition_correct(o: Outcome) -> bool:
+    """The first citation is from the edition the question must be answered from (expect_doc)."""
+    return bool(o.cited_docs) and o.cited_docs[0] == o.expect_doc
+
+
+def region_correct(o: Outcome) -> bool:
+    """The first citation is from the expected document when one is given, else from a document of the
+    asker's region — or a national one when the library holds nothing of that region."""
+    if not o.cited_docs:
+        return False
+    if o.expect_doc:
+        return o.cited_docs[0] == o.expect_doc
+    first = o.cited_regions[0] if o.cited_regions else None
+    return first == o.region or (not o.region_in_library and first == NATIONAL)
+
+
+def foreign_lead(o: Outcome) -> bool:
+    """The first citation is another province's rule (neither national nor of the asker's province)."""
+    if not o.cited_provinces or not o.region_province:
+        return False
+    return o.cited_provinces[0] not in (NATIONAL, o.region_province)
+
+
 # --- latency --------------------------------------------------------------------------------
 def percentile(values: Sequence[float], q: float) -> float | None:
     """The q-th percentile (0–100) with linear interpolation between closest ranks (numpy's default)."""
@@ -137,6 +174,13 @@ def summarize(outcomes: Sequence[Outcome]) -> dict:
     precision, recall = abstention_precision_recall([o.abstained for o in outcomes], [o.out_of_scope for o in outcomes])
     out["abstain_precision"], out["abstain_recall"] = precision, recall
     out["false_abstentions"] = len(in_scope) - len(answered)
+    editions = [o for o in in_scope if o.type == EDITION and o.expect_doc]
+    regional = [o for o in in_scope if o.region]
+    out["edition_accuracy"] = mean(1.0 if edition_correct(o) else 0.0 for o in editions)
+    out["region_accuracy"] = mean(1.0 if region_correct(o) else 0.0 for o in regional)
+    out["n_edition"], out["n_region"] = len(editions), len(regional)
+    out["region_foreign_leads"] = sum(1 for o in regional if foreign_lead(o))
+    out["header_citations"] = sum(1 for o in outcomes if o.cited_header)
     latencies = [o.latency_ms for o in outcomes]
     out["latency_p50_ms"], out["latency_p95_ms"] = percentile(latencies, 50), percentile(latencies, 95)
     out["search_p50_ms"] = percentile([o.search_ms for o in outcomes], 50)

@@ -10,6 +10,8 @@ COLUMNS = (("recall@1", "R@1"), ("recall@3", "R@3"), ("recall@5", "R@5"), ("reca
            ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("fact_accuracy", "Fact acc"),
            ("citation_precision", "Cite prec"), ("abstain_precision", "Abst P"), ("abstain_recall", "Abst R"),
            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
+# shown when a set has questions for them (a set over many documents)
+LIBRARY_COLUMNS = (("edition_accuracy", "Edition acc"), ("region_accuracy", "Region acc"))
 GROUP_COLUMNS = (("recall@5", "R@5"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("fact_accuracy", "Fact acc"),
                  ("citation_precision", "Cite prec"), ("abstain_precision", "Abst P"), ("abstain_recall", "Abst R"),
                  ("false_abstentions", "False abst"))
@@ -29,21 +31,40 @@ def _cell(key: str, value) -> str:
     return fmt(value, ms=key.endswith("_ms"))
 
 
-def summary_table(summary: dict) -> str:
-    """The headline numbers as a plain-text table, one row per system."""
-    header = ["system"] + [label for _, label in COLUMNS]
-    rows = [[name] + [_cell(k, m.get(k)) for k, _ in COLUMNS] for name, m in summary["systems"].items()]
+def columns_for(systems: dict) -> tuple:
+    """The headline columns, with edition and region accuracy when the set has questions for them."""
+    extra = tuple((k, label) for k, label in LIBRARY_COLUMNS if any(m.get(k) is not None for m in systems.values()))
+    return COLUMNS[:8] + extra + COLUMNS[8:]
+
+
+def _text_table(systems: dict) -> list[str]:
+    columns = columns_for(systems)
+    header = ["system"] + [label for _, label in columns]
+    rows = [[name] + [_cell(k, m.get(k)) for k, _ in columns] for name, m in systems.items()]
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in [header] + rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    out = [f"{summary['questions']} questions"] + lines
+    return lines
+
+
+def summary_table(summary: dict) -> str:
+    """The headline numbers as a plain-text table, one row per system (and one table per further set)."""
+    out = [f"{summary['questions']} questions"] + _text_table(summary["systems"])
     rob = summary.get("robustness", {}).get("kinds", {}).get("all")
     if rob:
         out.append(f"robustness ({summary['robustness']['system']}, {rob['n']} variants): "
                    f"R@5 drop {fmt(rob['recall@5_drop'])}, MRR@10 drop {fmt(rob['mrr@10_drop'])}, "
                    f"fact accuracy drop {fmt(rob['fact_accuracy_drop'])}")
     out.append(f"report: {summary['report']}")
+    first = next(iter(summary.get("sets", {})), None)
+    for name, sub in summary.get("sets", {}).items():
+        if name == first:
+            continue
+        if "skipped" in sub:
+            out.append(f"\nset {name}: skipped ({sub['skipped']})")
+            continue
+        out += [f"\nset {name}: {sub['questions']} questions"] + _text_table(sub["systems"]) + [f"report: {sub['report']}"]
     return "\n".join(out)
 
 
@@ -60,8 +81,11 @@ def render_report(summary: dict, context: dict) -> str:
     parts.append(f"## Recall@k and per-type results\n\n![Recall@k per system]({context['plots']['recall']})\n\n"
                  f"![Per-type results]({context['plots']['by_type']})")
     parts.append(_targets(summary))
-    for title, key, label in (("By question type", "by_type", "type"), ("By persona", "by_persona", "persona")):
+    for title, key, label in (("By question type", "by_type", "type"), ("By persona", "by_persona", "persona"),
+                              ("By split", "by_split", "split")):
         parts.append(_groups(summary, key, title, label, systems))
+    parts.append(_library(summary, context.get("unresolved", [])))
+    parts.append(_other_sets(context.get("sets", {})))
     if "diagnostics" in summary:
         parts.append(_diagnostics(summary))
     if "robustness" in summary:
@@ -82,14 +106,15 @@ def _header(summary: dict, context: dict) -> str:
 
 
 def _headline(summary: dict) -> str:
-    rows = [[f"**{name}**"] + [_cell(k, m.get(k)) for k, _ in COLUMNS] for name, m in summary["systems"].items()]
+    columns = columns_for(summary["systems"])
+    rows = [[f"**{name}**"] + [_cell(k, m.get(k)) for k, _ in columns] for name, m in summary["systems"].items()]
     any_m = next(iter(summary["systems"].values()))
     note = f"In-scope questions: {any_m['n_in_scope']}; out-of-scope: {any_m['n_out_of_scope']}."
     search = [f"{name} {_cell('search_p50_ms', m.get('search_p50_ms'))} ms" for name, m in summary["systems"].items()
               if m.get("search_p50_ms") is not None]
     if search:
         note += " Ranking alone (the retrieval columns' 10 clauses, any query embedding already cached), p50: " + ", ".join(search) + "."
-    return "## Summary\n\n" + md_table(["system"] + [label for _, label in COLUMNS], rows) + "\n\n" + note
+    return "## Summary\n\n" + md_table(["system"] + [label for _, label in columns], rows) + "\n\n" + note
 
 
 def _definitions(summary: dict, context: dict) -> str:
@@ -158,6 +183,44 @@ def _groups(summary: dict, key: str, title: str, label: str, systems: list[str])
     main = "full" if "full" in systems else systems[-1]
     rows = [[g, str(groups[main][g]["n"])] + [_cell(k, groups[main][g].get(k)) for k, _ in GROUP_COLUMNS] for g in names]
     out.append(f"Every metric of `{main}` by {label}:\n\n" + md_table([label, "n"] + [l for _, l in GROUP_COLUMNS], rows))
+    return "\n\n".join(out)
+
+
+def _library(summary: dict, unresolved: list[dict]) -> str:
+    """Editions, regions and headers, for a set over many documents."""
+    systems = summary["systems"]
+    if not any(m.get("edition_accuracy") is not None or m.get("region_accuracy") is not None or m.get("header_citations")
+               for m in systems.values()) and not unresolved:
+        return ""
+    rows = [[name, fmt(m.get("edition_accuracy")), str(m.get("n_edition", 0)), fmt(m.get("region_accuracy")),
+             str(m.get("n_region", 0)), str(m.get("region_foreign_leads", 0)), str(m.get("header_citations", 0))]
+            for name, m in systems.items()]
+    out = ["## Editions, regions and headers",
+           "- **Edition accuracy**: on `edition` questions with an `expect_doc`, the share whose first citation is from "
+           "that document (an abstention cites nothing and scores 0).\n"
+           "- **Region accuracy**: on in-scope questions with a `region`, the share whose first citation is from "
+           "`expect_doc` when given, else from a document of the asker's region (a national one when the library holds "
+           "none of that region). *Foreign leads*: of those, how many led with another province's document.\n"
+           "- **Header citations**: answers citing a document's header (title and history lines) as if it were a clause.",
+           md_table(["system", "Edition acc", "n", "Region acc", "n", "foreign leads", "header citations"], rows)]
+    if unresolved:
+        out.append(f"**{len(unresolved)} anchor(s) matched no clause** (their questions are scored without that gold):\n\n"
+                   + md_table(["id", "doc", "text"], [[u["id"], u["doc"], u["text"]] for u in unresolved]))
+    return "\n\n".join(out)
+
+
+def _other_sets(sets: dict) -> str:
+    if not sets:
+        return ""
+    out = ["## Other evaluation sets"]
+    for name, sub in sets.items():
+        if "skipped" in sub:
+            out.append(f"**{name}**: skipped — {sub['skipped']}.")
+            continue
+        columns = columns_for(sub["systems"])
+        rows = [[f"**{s}**"] + [_cell(k, m.get(k)) for k, _ in columns] for s, m in sub["systems"].items()]
+        out.append(f"**{name}** ({sub['questions']} questions; full report: `{sub['report']}`)\n\n"
+                   + md_table(["system"] + [label for _, label in columns], rows))
     return "\n\n".join(out)
 
 

@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer.errors import BadInput
+from indexer.regions import NATIONAL, Regions, default_regions
 
 from . import metrics
 from .baselines import PlainBM25
-from .dataset import Question, load_questions
+from .dataset import EDITION, Question, load_questions
 from .diff import diff_results
 from .metrics import Outcome, breakdown, facts_found, reciprocal_rank, recall_at_k, summarize
 from .plots import plot_by_type, plot_recall_curves
 from .report import render_report
+from .sets import WORK_DIR, EvalSet, load_sets, prepare_index, resolve_questions
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_REPORT = Path("eval/report")
@@ -49,14 +52,15 @@ def variants_path_for(questions_path: Path) -> Path:
 
 
 def run_evaluation(kb, questions_path: Path, report_dir: Path, previous: Path | None = None,
-                   systems: list[str] | None = None, progress=None, variants=AUTO) -> dict:
+                   systems: list[str] | None = None, progress=None, variants=AUTO, other_sets: dict | None = None) -> dict:
     """Evaluate, write report.md, results.json and plots into report_dir; return the summary.
 
     previous: a results.json to diff against (default: report_dir/results.json left by the last run).
     variants: "auto" (the questions file's `<stem>_variants.jsonl` when it exists), a path, or None.
+    other_sets: summaries of other evaluation sets, shown in the report (see run_sets).
     """
     with one_native_thread():
-        return _run_evaluation(kb, questions_path, report_dir, previous, systems, progress, variants)
+        return _run_evaluation(kb, questions_path, report_dir, previous, systems, progress, variants, other_sets)
 
 
 def one_native_thread():
@@ -71,22 +75,29 @@ def one_native_thread():
     return threadpool_limits(limits=1)
 
 
-def _run_evaluation(kb, questions_path, report_dir, previous, systems, progress, variants) -> dict:
+def _run_evaluation(kb, questions_path, report_dir, previous, systems, progress, variants, other_sets=None) -> dict:
     started = time.perf_counter()
     questions_path, report_dir = Path(questions_path), Path(report_dir)
-    questions = load_questions(questions_path)
+    questions, unresolved = resolve_questions(load_questions(questions_path), kb.clauses())
     systems = check_systems(systems)
     variants_path = _variants_path(variants, questions_path) if ROBUSTNESS_SYSTEM in systems else None
     say = progress or (lambda stage, done, total: None)
     old_results = load_previous(previous, report_dir)
+    library = Library.of(kb)
 
     baseline = PlainBM25.from_clauses(kb.clauses()) if "bm25" in systems else None
     warm_up(kb, questions)
-    outcomes, records, engine_bm25 = run_systems(kb, questions, systems, baseline, say)
+    outcomes, records, engine_bm25 = run_systems(kb, questions, systems, baseline, say, library)
 
     summary: dict = {"questions": len(questions), "systems": {s: summarize(outcomes[s]) for s in systems}}
     summary["by_type"] = {s: breakdown(outcomes[s], lambda o: o.type) for s in systems}
     summary["by_persona"] = {s: breakdown(outcomes[s], lambda o: o.persona) for s in systems}
+    splits = {q.split for q in questions if q.split}
+    if splits:
+        by_id = {q.id: q.split or "none" for q in questions}
+        summary["by_split"] = {s: breakdown(outcomes[s], lambda o: by_id[o.qid]) for s in systems}
+    if unresolved:
+        summary["unresolved_anchors"] = unresolved
     if engine_bm25:
         summary["diagnostics"] = {"bm25_engine_retrieval": _retrieval_only(summarize(engine_bm25))}
 
@@ -115,10 +126,54 @@ def _run_evaluation(kb, questions_path, report_dir, previous, systems, progress,
                "previous": old_results.get("_path") if old_results else None,
                "failures": failures(records, ROBUSTNESS_SYSTEM if ROBUSTNESS_SYSTEM in systems else systems[-1]),
                "variant_failures": variant_failures(variant_records, records),
+               "unresolved": unresolved, "sets": other_sets or {},
                "elapsed_s": round(time.perf_counter() - started, 1)}
     report_md.write_text(render_report(summary, context), encoding="utf-8")
     say("report", 1, 1)
     return summary
+
+
+# --- several sets ---------------------------------------------------------------------------
+SET_SUMMARY_KEYS = ("questions", "systems", "by_split", "report", "unresolved_anchors")
+
+
+def run_sets(kb, report_dir: Path, sets: list[EvalSet] | None = None, previous: Path | None = None,
+             systems: list[str] | None = None, progress=None, work_dir: Path = WORK_DIR, variants=AUTO) -> dict:
+    """Every evaluation set of eval/sets.json. The first set without documents of its own runs on `kb` and
+    writes report_dir (its summary is the top level, in the INTERFACE.md shape); each other set runs on its
+    own index (plan + its documents, built and cached by eval.sets.prepare_index) and writes
+    report_dir/<set name>/. The summary gains "sets": {name: that set's headline summary, or why skipped}."""
+    sets = list(sets) if sets is not None else load_sets()
+    main = next((s for s in sets if not s.own_index), None)
+    if main is None:
+        raise BadInput("eval/sets.json: no set runs on the given index (every set names documents of its own)")
+    others: dict[str, dict] = {}
+    for s in sets:
+        if s is main:
+            continue
+        if s.unavailable or not s.questions.is_file():
+            others[s.name] = {"skipped": s.unavailable or f"no question file {s.questions}"}
+            continue
+        summary = run_set(kb, s, Path(report_dir) / s.name, systems=systems, progress=progress,
+                          work_dir=work_dir, variants=variants)
+        others[s.name] = {k: summary[k] for k in SET_SUMMARY_KEYS if k in summary}
+    summary = run_evaluation(kb, main.questions, report_dir, previous, systems, progress, variants, other_sets=others)
+    summary["sets"] = {main.name: {k: summary[k] for k in SET_SUMMARY_KEYS if k in summary}, **others}
+    return summary
+
+
+def run_set(kb, s: EvalSet, report_dir: Path, previous: Path | None = None, systems: list[str] | None = None,
+            progress=None, work_dir: Path = WORK_DIR, variants=AUTO) -> dict:
+    """One evaluation set: on its own index when it names documents (built or refreshed first), else on `kb`."""
+    from qa.engine import open_knowledge_base
+
+    if s.unavailable:
+        raise BadInput(f"evaluation set {s.name}: {s.unavailable}")
+    set_kb = kb
+    if s.own_index:
+        index, corpus = prepare_index(s, work_dir, progress)
+        set_kb = open_knowledge_base(index, corpus, build_if_missing=False)
+    return run_evaluation(set_kb, s.questions, report_dir, previous, systems, progress, variants)
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -183,16 +238,65 @@ def warm_up(kb, questions: list[Question]) -> None:
             continue
 
 
-def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None) -> tuple[Outcome, dict]:
+@dataclass
+class Library:
+    """What the runner knows of the indexed documents: each one's region, and which clauses are headers."""
+
+    regions: Regions
+    doc_region: dict[str, str] = field(default_factory=dict)     # doc_id → "全国" or a province's full name
+    header_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, kb) -> "Library":
+        from qa.scope import document_region
+
+        regions = default_regions()
+        doc_region = {d["doc_id"]: document_region(d, regions) for d in kb.documents()}
+        return cls(regions, doc_region, frozenset(c.clause_id for c in kb.clauses() if is_header(c)))
+
+    def province(self, region: str | None) -> str | None:
+        if region == NATIONAL:
+            return NATIONAL
+        return self.regions.province_of(region) or region
+
+    def place(self, outcome: Outcome, question: Question, cited_docs: list[str], cited_ids: list[str]) -> None:
+        """Fill the outcome's edition/region fields from the question and the citations."""
+        outcome.expect_doc = question.expect_doc
+        outcome.region = self.regions.canonical(question.region) or question.region if question.region else None
+        outcome.region_province = self.province(outcome.region)
+        outcome.region_in_library = outcome.region is None or any(
+            self.province(r) == outcome.region_province for r in self.doc_region.values())
+        outcome.cited_docs = cited_docs
+        outcome.cited_regions = [self.doc_region.get(d, NATIONAL) for d in cited_docs]
+        outcome.cited_provinces = [self.province(r) for r in outcome.cited_regions]
+        outcome.cited_header = any(c in self.header_ids for c in cited_ids)
+
+
+# a document's header as a clause: the Markdown end-of-header mark, or history lines (date + 通过/修正/施行 …)
+_HEADER = re.compile(r"<!--\s*INFO END\s*-->|^\s*\d{4}年\d{1,2}月\d{1,2}日[^。；\n]{0,80}(通过|修正|修订|公布|发布|施行)[）)]?\s*$",
+                     re.M)
+
+
+def is_header(clause) -> bool:
+    """A document's header cut as a clause (before its first heading: the title block and history lines)."""
+    return clause.kind == "preamble" and bool(_HEADER.search(clause.text))
+
+
+def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None,
+             library: Library | None = None) -> tuple[Outcome, dict]:
     """Ask (timed, query embeddings not cached), then rank; returns the outcome and extras for
     results.json (an error, the engine's BM25 list)."""
     extra: dict = {}
     outcome = Outcome(question.id, question.type, question.persona, question.gold, question.facts, ranked=[])
+    if library is not None:
+        library.place(outcome, question, [], [])
     try:
         kb.clear_query_cache()  # this system pays for its own question embedding(s)
         answer = kb.ask(question.question, top_k=ANSWER_TOP_K, qid=question.id, mode=system)
         outcome.answer, outcome.abstained = answer.answer, answer.abstained
         outcome.cited = [c.clause.clause_id for c in answer.citations]
+        if library is not None and not answer.abstained:
+            library.place(outcome, question, [c.clause.doc_id for c in answer.citations], outcome.cited)
         outcome.latency_ms = answer.latency_ms
         t0 = time.perf_counter()
         if system == "bm25":
@@ -208,7 +312,7 @@ def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None) ->
     return outcome, extra
 
 
-def run_systems(kb, questions: list[Question], systems: list[str], baseline, say):
+def run_systems(kb, questions: list[Question], systems: list[str], baseline, say, library: Library | None = None):
     outcomes: dict[str, list[Outcome]] = {s: [] for s in systems}
     engine_bm25: list[Outcome] = []
     records = []
@@ -216,8 +320,11 @@ def run_systems(kb, questions: list[Question], systems: list[str], baseline, say
         say("evaluating", n, len(questions))
         record = {"id": q.id, "question": q.question, "type": q.type, "persona": q.persona, "chapter": q.chapter,
                   "gold": q.gold, "facts": q.facts, "systems": {}}
+        for key in ("region", "expect_doc", "split"):
+            if getattr(q, key):
+                record[key] = getattr(q, key)
         for system in systems:
-            outcome, extra = evaluate(kb, q, system, baseline)
+            outcome, extra = evaluate(kb, q, system, baseline, library)
             outcomes[system].append(outcome)
             record["systems"][system] = outcome_record(outcome, extra)
             if "engine_ranked" in extra:
@@ -235,6 +342,14 @@ def outcome_record(o: Outcome, extra: dict | None = None) -> dict:
               "recall@5": recall_at_k(o.ranked, o.gold, 5) if o.gold and not o.out_of_scope else None,
               "rr@10": reciprocal_rank(o.ranked, o.gold, 10) if o.gold and not o.out_of_scope else None,
               "latency_ms": round(o.latency_ms, 2), "search_ms": round(o.search_ms, 2)}
+    if o.cited_docs:
+        record["cited_docs"] = o.cited_docs
+    if o.expect_doc and o.type == EDITION:
+        record["edition_ok"] = metrics.edition_correct(o)
+    if o.region and not o.out_of_scope:
+        record["region_ok"] = metrics.region_correct(o)
+    if o.cited_header:
+        record["cited_header"] = True
     record.update(extra or {})
     return record
 
@@ -303,6 +418,13 @@ def failures(records: list[dict], system: str) -> list[dict]:
             if res["fact_ok"] is False:
                 missing = [f for f, hit in zip(r["facts"], res["fact_hits"]) if not hit]
                 problems.append("missing facts: " + "、".join(missing))
+            first = (res.get("cited_docs") or ["nothing"])[0]
+            if res.get("edition_ok") is False:
+                problems.append(f"edition: cited {first} first, not {r.get('expect_doc')}")
+            if res.get("region_ok") is False:
+                problems.append(f"region {r.get('region')}: cited {first} first")
+        if res.get("cited_header"):
+            problems.append("cited a document header")
         if problems:
             out.append({"id": r["id"], "type": r["type"], "persona": r["persona"], "question": r["question"],
                         "problems": problems, "gold": r["gold"], "ranked": res["ranked"][:5],

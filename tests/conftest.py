@@ -59,3 +59,26 @@ def run_cli(capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def library_index(tmp_path_factory):
+    """(index, corpus) of the plan plus the 14 documents of ../shared/policies, added through
+    qa.library.add_documents as a user would: built once per test session (embedding ~1,000 clauses takes
+    minutes on 2 cores). POLICYKB_TEST_WORK names a folder to keep it in between sessions (it is keyed by
+    the documents' content and refreshed with the current code, as `policykb eval` does with eval/work/)."""
+    from eval.sets import find_set, prepare_index
+
+    policies = find_set("policies")
+    if policies.unavailable:
+        pytest.skip(f"no shared policies: {policies.unavailable}")
+    work = os.environ.get("POLICYKB_TEST_WORK")
+    return prepare_index(policies, Path(work) if work else tmp_path_factory.mktemp("library"))
+
+
+@pytest.fixture(scope="session")
+def library_kb(library_index):
+    from qa.engine import open_knowledge_base
+
+    index, corpus = library_index
+    return open_knowledge_base(index, corpus, build_if_missing=False)
