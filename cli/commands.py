@@ -107,12 +107,13 @@ def cmd_ask(args) -> int:
         raise BadInput("give either a QUESTION or --batch FILE, not both")
     if not args.batch and args.question is None:
         raise BadInput("ask needs a QUESTION (or --batch FILE)")
+    scope = _scope(args)
     if args.batch:
         items = read_batch(args.batch)
         kb = _kb(args)
         for item in items:
             try:
-                answer = kb.ask(item["question"], top_k=args.top_k, qid=item["id"]).to_json()
+                answer = kb.ask(item["question"], top_k=args.top_k, qid=item["id"], **scope).to_json()
             except BadInput as exc:  # one bad line does not sink the batch
                 answer = {"id": item["id"], "question": item["question"], "error": str(exc), "answer": "",
                           "abstained": True, "citations": [], "analysis": {}}
@@ -125,12 +126,18 @@ def cmd_ask(args) -> int:
 
     validate_question(args.question)  # before loading (or building) anything
     kb = _kb(args)
-    answer = kb.ask(args.question, top_k=args.top_k)
+    answer = kb.ask(args.question, top_k=args.top_k, **scope)
     if args.json:
         print_jsonl([answer.to_json()])
     else:
         print(render_answer(answer.to_json()))
     return 0
+
+
+def _scope(args) -> dict:
+    """--region / --doc / --kind as KnowledgeBase.ask's keyword arguments."""
+    split = lambda v: [x.strip() for x in v.replace("，", ",").split(",") if x.strip()] if v else None  # noqa: E731
+    return {"region": args.region, "doc_ids": split(args.doc), "kinds": split(args.kind)}
 
 
 def read_batch(path: Path) -> list[dict]:
@@ -148,7 +155,7 @@ def cmd_entitlements(args) -> int:
     from .render import render_entitlements
 
     kb = _kb(args)
-    result = kb.entitlements(args.profile.replace("，", ",").split(","), args.topic)
+    result = kb.entitlements(args.profile.replace("，", ",").split(","), args.topic, region=args.region)
     if args.json:
         print_jsonl([result])
     else:

@@ -23,6 +23,13 @@ def _globals(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument("--corpus", type=Path, default=default(Path("corpus")), help="corpus folder (default ./corpus)")
 
 
+def _scope_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", default=None,
+                        help="your province or city (e.g. 辽宁, 重庆市): its documents and national ones answer, no other province's")
+    parser.add_argument("--doc", default=None, help="only these documents (comma-separated doc ids or titles, see policykb list)")
+    parser.add_argument("--kind", default=None, help="only documents of these kinds (comma-separated: 法律, 行政法规, 地方性法规 …)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="policykb", description="A knowledge base over Chinese policy documents that answers with the clauses it relies on.")
     _globals(parser, top=True)
@@ -51,11 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=Path, default=None, help='a file of {"id": ..., "question": ...} lines')
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true")
+    _scope_options(p)
 
     p = command("entitlements", "what a household with this situation is entitled to, by benefit area")
     p.add_argument("--profile", required=True, help="comma-separated situations, e.g. 低保户,D级危房")
     p.add_argument("--topic", default=None)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--region", default=None, help="the household's province or city (e.g. 辽宁): its documents first")
 
     p = command("eval", "run the evaluation set with baselines and write a report")
     p.add_argument("--questions", type=Path, default=None, help="one question file, run on this index")

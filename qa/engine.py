@@ -12,6 +12,7 @@ from indexer.build import build_index
 from indexer.encoders import get_encoder
 from indexer.errors import BadInput, IndexUnusable
 from indexer.normalize import normalize_uncached
+from indexer.regions import default_regions
 from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
@@ -20,7 +21,8 @@ from .abstain import should_abstain, signals, times_mentioned
 from .analyze import analyze_question, explained_words
 from .compose import compose_answer
 from .entitlements import find_entitlements
-from .retrieve import RetrievalConfig, Retriever, dense_query_text
+from .retrieve import CANDIDATES, RetrievalConfig, Retriever, dense_query_text
+from .scope import Scope, apply_scope, edition_note, library_of, scope_for
 from .types import Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
@@ -41,6 +43,8 @@ class KnowledgeBase:
         self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
+        self.regions = default_regions()
+        self.library = library_of(self.documents(), self.regions)   # doc_id → what scoping needs of it
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -85,36 +89,56 @@ class KnowledgeBase:
     def analyze(self, question: str):
         return analyze_question(question, self.vocabulary, self.tokenizer, self.corpus_terms)
 
-    def search(self, question: str, k: int = 10, mode: str = "full") -> list[Hit]:
-        analysis = self.analyze(question)
-        return self._search(analysis, k, mode)
+    def scope(self, question: str, region: str | None = None, doc_ids=None, kinds=None) -> Scope:
+        """Which documents (editions, regions, named documents, the user's filters) answer this question."""
+        if region and self.regions.canonical(region) is None:
+            raise BadInput(f"--region {region}: not a province or city name (e.g. 辽宁, 重庆市, 沈阳)")
+        names = {n for info in self.library.values() for n in info.names}
+        unknown = [d for d in doc_ids or [] if d not in self.library and normalize_uncached(d) not in names]
+        if unknown:
+            raise BadInput(f"--doc {','.join(unknown)}: no such document in the index (see policykb list)")
+        return scope_for(question, self.library, self.regions, region, doc_ids, kinds)
 
-    def _search(self, analysis, k: int, mode: str) -> list[Hit]:
+    def search(self, question: str, k: int = 10, mode: str = "full", region: str | None = None,
+               doc_ids=None, kinds=None) -> list[Hit]:
+        analysis = self.analyze(question)
+        return self._search(analysis, k, mode, self.scope(analysis.normalized, region, doc_ids, kinds))
+
+    def _search(self, analysis, k: int, mode: str, scope: Scope | None = None) -> list[Hit]:
         if mode not in MODES:
             raise BadInput(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
+        depth = k if scope is None or scope.trivial else max(k, CANDIDATES)
         if mode == "full":
-            return self.retriever.search_full(analysis, k)
-        return self.retriever.search(analysis, k, mode)
+            hits = self.retriever.search_full(analysis, depth)
+        else:
+            hits = self.retriever.search(analysis, depth, mode)
+        return hits if scope is None or scope.trivial else apply_scope(hits, scope)[:k]
 
-    def ask(self, question: str, top_k: int = 5, qid=None, mode: str = "full") -> Answer:
+    def ask(self, question: str, top_k: int = 5, qid=None, mode: str = "full", region: str | None = None,
+            doc_ids=None, kinds=None) -> Answer:
         if not 1 <= top_k <= 50:
             raise BadInput(f"--top-k {top_k}: use a number from 1 to 50")
         started = time.perf_counter()
         analysis = self.analyze(question)
-        hits = self._search(analysis, max(top_k, 10), mode)
+        scope = self.scope(analysis.normalized, region, doc_ids, kinds)
+        hits = self._search(analysis, max(top_k, 10), mode, scope)
         dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1)
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.mentions)
         abstained = not hits or should_abstain(sig)
         weights, groups = self.retriever.question_terms(analysis)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
+        if citations and not abstained:
+            text = edition_note(citations[0].clause.doc_id, scope, self.library) + text
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         answer.signals = sig.to_json()
+        if not scope.trivial:
+            answer.signals["scope"] = scope.to_json()
         return answer
 
-    def entitlements(self, profile: list[str], topic: str | None = None) -> dict:
+    def entitlements(self, profile: list[str], topic: str | None = None, region: str | None = None) -> dict:
         query = " ".join(profile + ([topic] if topic else []))
         rank = {}
         try:

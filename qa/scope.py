@@ -1,14 +1,78 @@
 """Which documents a question is about: editions, regions and named documents (issue 10).
 
-Pure functions over the question's analysis, the hits and the document records; the engine calls
-`scope_for` once per question and `apply_scope` on the ranking. Nothing here is keyed to a document:
-regions come from indexer/vocab (regions.tsv, cities.tsv), documents from their records.
+Pure functions over the question, the document records and the hits; the engine calls `scope_for` once
+per question and `apply_scope` on the ranking. Nothing here is keyed to a document: region names come
+from indexer/vocab (regions.tsv, cities.tsv), edition cues from indexer/vocab/editions.tsv, documents
+from their records (KnowledgeBase.documents()).
+
+- Editions: of the editions of one work in the library, the current one answers; an older one only when
+  the question asks for it (修订前, 原来的 — the one before the current; "2016年版", or a year before the
+  current edition with the work named — the one in force then). Editions not chosen are left out.
+- Regions: the asker's region is the one the question names (我在重庆, 浙江的低保), else the one the user
+  set. Other provinces' documents are left out (national ones stay); the region's own documents lead
+  when they rank among the first REGION_WINDOW.
+- Documents: a document the question names (《社会救助暂行办法》, 慈善法) leads; the user may restrict to
+  documents (`doc_ids`: ids or titles) and kinds (法律, 地方性法规 …).
 """
 from __future__ import annotations
 
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.normalize import normalize
 from indexer.regions import NATIONAL, Regions
 
+CUES_FILE = Path(__file__).resolve().parent.parent / "indexer" / "vocab" / "editions.tsv"
+CURRENT, REVISED = "现行有效", "已被修订"
+NAMED_BOOST = 1.0     # share of the best score added to every hit of a document the question names
+REGION_BOOST = 0.5    # … and to hits of the asker's region among the first REGION_WINDOW
+REGION_WINDOW = 10
+_NAME_END = re.compile(r"(法|条例|办法|规定|规划|意见|通知|决定|细则|方案|纲要|规则|实施办法)$")
+_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\)?$")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*年)")
 
+
+@dataclass(frozen=True)
+class DocInfo:
+    """What scoping needs of one document, from its record (or, for an index without records, from its
+    title and file name)."""
+
+    doc_id: str
+    title: str
+    region: str            # 全国 or a province's full name
+    kind: str
+    work: str              # shared by the editions of one document
+    version: str           # the date this edition is of ('' unknown)
+    status: str            # 现行有效 | 已被修订 | 已废止 | 尚未施行
+    edition: str           # 2016年版, 2023年修正
+    names: tuple[str, ...]  # how a question may name it, normalised: 中华人民共和国慈善法, 慈善法
+
+    @property
+    def label(self) -> str:
+        """'2016年版，已被修订' — what an answer from an older edition says of it."""
+        return "，".join(x for x in (self.edition, self.status) if x)
+
+
+@dataclass
+class Scope:
+    allowed: frozenset[str] | None = None        # doc ids the answer may come from; None = all
+    named: tuple[str, ...] = ()                  # documents the question names (editions chosen)
+    provinces: tuple[str, ...] = ()              # the asker's province(s)
+    regional: frozenset[str] = frozenset()       # documents of those provinces
+    older: dict[str, str] = field(default_factory=dict)   # an older edition asked for → its label
+
+    @property
+    def trivial(self) -> bool:
+        return self.allowed is None and not self.named and not self.regional
+
+    def to_json(self) -> dict:
+        return {"named": list(self.named), "provinces": list(self.provinces), "older": dict(self.older),
+                "documents": None if self.allowed is None else sorted(self.allowed)}
+
+
+# --- documents -----------------------------------------------------------------------------------
 def document_region(record: dict, regions: Regions) -> str:
     """A document's region: its record's `region` when the record states one, else the province its title
     opens with (辽宁省“十三五”脱贫攻坚规划 → 辽宁省), else national."""
@@ -20,3 +84,195 @@ def document_region(record: dict, regions: Regions) -> str:
         if title.startswith(region.name) or any(title.startswith(s) for s in region.short):
             return region.province
     return NATIONAL
+
+
+def _file_date(name: str | None) -> str:
+    m = _FILE_DATE.search(Path(name or "").stem)
+    return "-".join(m.groups()) if m else ""
+
+
+def bare_title(title: str) -> str:
+    """The title without edition marks: '中华人民共和国慈善法（2016年版）' → '中华人民共和国慈善法'."""
+    return re.sub(r"[（(][^（）()]*(修订|修正|修改|年版|试行|草案)[^（）()]*[)）]\s*$", "", title.strip()).strip()
+
+
+def document_names(title: str, region: str, regions: Regions) -> tuple[str, ...]:
+    """Ways a question names a document: its title, without 中华人民共和国, with its region's short form."""
+    title = normalize(bare_title(title))
+    names = [title]
+    if title.startswith("中华人民共和国"):
+        names.append(title[len("中华人民共和国"):])
+    reg = regions.by_name.get(region)
+    if reg is not None and title.startswith(reg.name):
+        names += [short + title[len(reg.name):] for short in reg.short]
+    return tuple(n for n in dict.fromkeys(names) if len(n) >= 3 and _NAME_END.search(n))
+
+
+def library_of(documents: list[dict], regions: Regions) -> dict[str, DocInfo]:
+    """doc_id → DocInfo for every indexed document. Where records give no status, the editions of one work
+    (same title without edition marks) are told apart by the date in their file name: the newest is current."""
+    rows = []
+    for d in documents:
+        region = document_region(d, regions)
+        title = d.get("title") or d["doc_id"]
+        version = d.get("version") or max([x for x in (d.get("issued"), d.get("revised"), _file_date(d.get("file")))
+                                          if x], default="")
+        rows.append(dict(doc_id=d["doc_id"], title=title, region=region, kind=d.get("kind") or "",
+                         work=d.get("work") or normalize(bare_title(title)), version=version or "",
+                         status=d.get("status") or "", edition=d.get("edition") or (f"{version[:4]}年版" if version else ""),
+                         names=document_names(title, region, regions)))
+    by_work: dict[str, list[dict]] = {}
+    for row in rows:
+        by_work.setdefault(row["work"], []).append(row)
+    for editions in by_work.values():
+        newest = max(editions, key=lambda r: (r["version"], r["doc_id"]))
+        for row in editions:
+            row["status"] = row["status"] or (CURRENT if row is newest else REVISED)
+    return {row["doc_id"]: DocInfo(**row) for row in rows}
+
+
+def works(library: dict[str, DocInfo]) -> dict[str, list[DocInfo]]:
+    """work → its editions in the library, oldest first."""
+    out: dict[str, list[DocInfo]] = {}
+    for info in library.values():
+        out.setdefault(info.work, []).append(info)
+    for editions in out.values():
+        editions.sort(key=lambda i: (i.version, i.doc_id))
+    return out
+
+
+def current_edition(editions: list[DocInfo]) -> DocInfo:
+    in_force = [e for e in editions if e.status == CURRENT]
+    return (in_force or editions)[-1]
+
+
+# --- the question --------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4)
+def load_cues(path: Path = CUES_FILE) -> dict[str, tuple[str, ...]]:
+    cues: dict[str, tuple[str, ...]] = {}
+    if Path(path).exists():
+        for raw in Path(path).read_text(encoding="utf-8").splitlines():
+            if raw.strip() and not raw.startswith("#") and "\t" in raw:
+                kind, words = raw.split("\t", 1)
+                cues[kind.strip()] = tuple(normalize(w.strip()) for w in words.split("|") if w.strip())
+    return cues
+
+
+def named_documents(normalized: str, library: dict[str, DocInfo]) -> list[DocInfo]:
+    """Documents whose name the question contains, every edition of a named work."""
+    named_works = {info.work for info in library.values() if any(n in normalized for n in info.names)}
+    return [info for info in library.values() if info.work in named_works]
+
+
+def asked_years(normalized: str, cues: dict[str, tuple[str, ...]]) -> tuple[list[int], list[int]]:
+    """(years naming an edition or a time in force: '2016年版', '2019年的时候'; every year named)."""
+    dated, every = [], []
+    for m in _YEAR.finditer(normalized):
+        year = int(m.group(1))
+        every.append(year)
+        after = normalized[m.end():m.end() + 6]
+        if any(after.startswith(c) for c in cues.get("dated", ())):
+            dated.append(year)
+    return dated, every
+
+
+def comparing(normalized: str, cues: dict[str, tuple[str, ...]]) -> bool:
+    """Whether the question compares editions (修改以后…跟原来比有什么变化)."""
+    return any(c in normalized for c in cues.get("compare", ()))
+
+
+def choose_edition(editions: list[DocInfo], normalized: str, named: bool, others_named: bool,
+                   cues: dict[str, tuple[str, ...]]) -> DocInfo:
+    """The edition a question wants of one work: the current one unless it asks for an older one.
+
+    `named`: the question names this work (then a bare year before the current edition asks for the one in
+    force that year); `others_named`: it names other works only (then its edition cues are about those).
+    A question comparing editions is answered from the current one first."""
+    current = current_edition(editions)
+    if len(editions) < 2 or (others_named and not named) or comparing(normalized, cues):
+        return current
+    older = [e for e in editions if (e.version, e.doc_id) < (current.version, current.doc_id)]
+    dated, every = asked_years(normalized, cues)
+    years = dated or (every if named else [])
+    if years and current.version and min(years) < int(current.version[:4]):
+        year = min(years)
+        then = [e for e in editions if e.version and int(e.version[:4]) <= year]
+        return then[-1] if then else editions[0]
+    if older and any(c in normalized for c in cues.get("older", ())):
+        return older[-1]
+    return current
+
+
+def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, region: str | None = None,
+              doc_ids: list[str] | None = None, kinds: list[str] | None = None,
+              cues: dict[str, tuple[str, ...]] | None = None) -> Scope:
+    """The documents a question may be answered from, and those that should lead."""
+    if len(library) < 2 and not doc_ids and not kinds:
+        return Scope()
+    cues = load_cues() if cues is None else cues
+    norm = normalize(question)
+    named_infos = named_documents(norm, library)
+    named_works = {i.work for i in named_infos}
+    allowed = set(library)
+    older: dict[str, str] = {}
+    compare = comparing(norm, cues)
+    for work, editions in works(library).items():
+        in_question = work in named_works or not named_works
+        chosen = choose_edition(editions, norm, work in named_works, bool(named_works), cues)
+        if chosen is not current_edition(editions):
+            older[chosen.doc_id] = chosen.label
+        kept = {chosen.doc_id}
+        if compare and in_question and len(editions) > 1:   # the edition before the current one may be cited too
+            kept |= {e.doc_id for e in editions if (e.version, e.doc_id) < (chosen.version, chosen.doc_id)}
+        allowed -= {e.doc_id for e in editions if e.doc_id not in kept}
+    current_ids = {current_edition(e).doc_id for e in works(library).values()}
+    named = tuple(i.doc_id for i in named_infos if i.doc_id in allowed and (not compare or i.doc_id in current_ids))
+
+    provinces = tuple(dict.fromkeys(r.province for r in regions.find(norm)))
+    if not provinces and region:
+        home = regions.canonical(region)
+        if home and home != NATIONAL:
+            provinces = (regions.province_of(home) or home,)
+    if provinces:
+        allowed -= {d for d, i in library.items() if i.region not in provinces and i.region != NATIONAL
+                    and d not in named}
+    if doc_ids:
+        wanted = {d for d in library if d in doc_ids or any(normalize(x) in library[d].names for x in doc_ids)}
+        allowed &= wanted
+    if kinds:
+        allowed &= {d for d, i in library.items() if i.kind in kinds}
+    regional = frozenset(d for d in allowed if library[d].region in provinces)
+    if regional == allowed:
+        regional = frozenset()   # nothing else to lead over
+    if set(named) == allowed:
+        named = ()
+    return Scope(allowed=None if allowed == set(library) else frozenset(allowed), named=named,
+                 provinces=provinces, regional=regional, older=older)
+
+
+# --- the ranking ---------------------------------------------------------------------------------
+def apply_scope(hits: list, scope: Scope) -> list:
+    """Hits outside the scope left out; hits of named documents, then of the asker's region (among the first
+    REGION_WINDOW), raised by a share of the best score; re-sorted (stable: ties keep their order)."""
+    if scope.trivial:
+        return hits
+    kept = [h for h in hits if scope.allowed is None or h.clause.doc_id in scope.allowed]
+    if not kept:
+        return kept
+    best = max(h.score for h in kept)
+    named = set(scope.named)
+    for rank, hit in enumerate(kept):
+        if hit.clause.doc_id in named:
+            hit.score += NAMED_BOOST * best
+        elif hit.clause.doc_id in scope.regional and rank < REGION_WINDOW:
+            hit.score += REGION_BOOST * best
+    kept.sort(key=lambda h: -h.score)
+    return kept
+
+
+def edition_note(doc_id: str, scope: Scope, library: dict[str, DocInfo]) -> str:
+    """'依据《中华人民共和国慈善法》（2016年版，已被修订）：' when the answer comes from an older edition asked for."""
+    label = scope.older.get(doc_id)
+    if not label:
+        return ""
+    return f"依据《{library[doc_id].title}》（{label}）："

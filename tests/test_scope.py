@@ -1,0 +1,134 @@
+"""qa/scope.py: editions, regions and named documents, on document lists made up here (pure functions)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.regions import default_regions
+from qa.scope import (apply_scope, bare_title, document_names, document_region, edition_note, library_of,
+                      scope_for)
+
+REGIONS = default_regions()
+
+
+def library(*docs: dict) -> dict:
+    return library_of(list(docs), REGIONS)
+
+
+# editions told apart by the date in their file name only, as an index without records has them
+CHARITY_2016 = {"doc_id": "c2016", "title": "中华人民共和国慈善法", "file": "慈善法-2016-03-16.md"}
+CHARITY_2023 = {"doc_id": "c2023", "title": "中华人民共和国慈善法", "file": "慈善法-2023-12-29.md"}
+RELIEF = {"doc_id": "relief", "title": "社会救助暂行办法", "file": "社会救助暂行办法-2019-03-02.md"}
+ZJ = {"doc_id": "zj", "title": "浙江省社会救助条例", "file": "zj.md"}
+SH = {"doc_id": "sh", "title": "上海市社会救助条例", "file": "sh.md"}
+CQ = {"doc_id": "cq", "title": "重庆市城乡居民最低生活保障条例", "file": "cq.md"}
+PLAN = {"doc_id": "plan", "title": "辽宁省“十三五”脱贫攻坚规划", "file": "plan.txt"}
+LIB = library(CHARITY_2016, CHARITY_2023, RELIEF, ZJ, SH, CQ, PLAN)
+
+
+def test_documents_get_their_region_from_the_record_or_the_title():
+    assert document_region({"title": "浙江省社会救助条例"}, REGIONS) == "浙江省"
+    assert document_region({"title": "上海社会救助条例"}, REGIONS) == "上海市"
+    assert document_region({"title": "社会救助暂行办法"}, REGIONS) == "全国"
+    assert document_region({"title": "某某办法", "region": "重庆"}, REGIONS) == "重庆市"
+    assert LIB["plan"].region == "辽宁省" and LIB["relief"].region == "全国"
+
+
+def test_editions_without_records_are_ordered_by_their_file_date():
+    assert LIB["c2023"].status == "现行有效" and LIB["c2016"].status == "已被修订"
+    assert LIB["c2016"].work == LIB["c2023"].work and LIB["c2016"].label == "2016年版，已被修订"
+    assert LIB["relief"].status == "现行有效"
+
+
+def test_records_win_over_the_fallbacks():
+    lib = library({"doc_id": "a", "title": "X条例", "status": "已被修订", "work": "w", "edition": "2001年版", "region": "全国"},
+                  {"doc_id": "b", "title": "X条例（2010年修订）", "status": "现行有效", "work": "w", "region": "全国"})
+    assert lib["a"].status == "已被修订" and lib["a"].edition == "2001年版" and lib["b"].status == "现行有效"
+
+
+def test_names_a_question_may_use():
+    assert bare_title("中华人民共和国慈善法（2016年修正）") == "中华人民共和国慈善法"
+    assert set(document_names("中华人民共和国慈善法", "全国", REGIONS)) == {"中华人民共和国慈善法", "慈善法"}
+    assert "上海社会救助条例" in document_names("上海市社会救助条例", "上海市", REGIONS)
+    assert document_names("辽宁省“十三五”脱贫攻坚规划", "辽宁省", REGIONS)  # ends in 规划
+
+
+def test_the_current_edition_answers_by_default():
+    scope = scope_for("慈善组织登记满几年可以申请公开募捐资格", LIB, REGIONS)
+    assert "c2016" not in scope.allowed and "c2023" in scope.allowed and not scope.older
+
+
+def test_an_older_edition_only_when_asked_for():
+    for question in ("2016年版慈善法规定登记满几年可以公开募捐", "修订前的慈善法怎么规定公开募捐",
+                     "2020年的时候慈善法对公开募捐资格怎么规定", "原来的慈善法要登记满几年"):
+        scope = scope_for(question, LIB, REGIONS)
+        assert "c2016" in scope.allowed and "c2023" not in scope.allowed, question
+        assert scope.older == {"c2016": "2016年版，已被修订"}
+        assert edition_note("c2016", scope, LIB) == "依据《中华人民共和国慈善法》（2016年版，已被修订）："
+    # a year after the revision, or a year about something else, keeps the current edition
+    for question in ("2024年慈善法对公开募捐怎么规定", "2018年要减贫多少人"):
+        assert "c2023" in scope_for(question, LIB, REGIONS).allowed, question
+
+
+def test_a_named_region_leaves_other_provinces_out_and_keeps_national_documents():
+    scope = scope_for("我在重庆，低保申请要什么材料", LIB, REGIONS)
+    assert scope.provinces == ("重庆市",)
+    assert {"cq", "relief", "c2023"} <= scope.allowed and not {"zj", "sh", "plan"} & scope.allowed
+    assert scope.regional == {"cq"}
+    # a city names its province
+    assert scope_for("我是杭州的，临时救助怎么申请", LIB, REGIONS).provinces == ("浙江省",)
+
+
+def test_the_users_region_applies_when_the_question_names_none():
+    scope = scope_for("临时救助怎么申请", LIB, REGIONS, region="浙江")
+    assert scope.provinces == ("浙江省",) and "sh" not in scope.allowed
+    # the question's own region wins over the setting
+    assert scope_for("上海的低保边缘家庭是什么", LIB, REGIONS, region="浙江").provinces == ("上海市",)
+
+
+def test_a_named_document_leads_even_from_another_region():
+    scope = scope_for("《上海市社会救助条例》和浙江的有什么不同", LIB, REGIONS)
+    assert "sh" in scope.named and "sh" in scope.allowed and "zj" in scope.allowed
+
+
+def test_filters_by_document_and_kind():
+    scope = scope_for("临时救助", LIB, REGIONS, doc_ids=["社会救助暂行办法"])
+    assert scope.allowed == {"relief"}
+    lib = library({"doc_id": "a", "title": "甲法", "kind": "法律"}, {"doc_id": "b", "title": "乙条例", "kind": "地方性法规"})
+    assert scope_for("问题", lib, REGIONS, kinds=["法律"]).allowed == {"a"}
+
+
+def test_one_document_or_none_named_changes_nothing():
+    assert scope_for("辽宁的低保户有什么政策", library(PLAN), REGIONS).trivial
+    assert scope_for("低保户有什么政策", library(RELIEF, ZJ), REGIONS).trivial
+
+
+@dataclass
+class _Clause:
+    doc_id: str
+    clause_id: str
+
+
+@dataclass
+class _Hit:
+    clause: _Clause
+    score: float
+
+
+def hits(*docs: str) -> list[_Hit]:
+    return [_Hit(_Clause(d, f"{d}/{n}"), 1.0 - n * 0.05) for n, d in enumerate(docs)]
+
+
+def test_ranking_leaves_out_and_raises_in_scope():
+    scope = scope_for("我在重庆，低保申请要什么材料", LIB, REGIONS)
+    ranked = apply_scope(hits("relief", "zj", "cq", "c2023"), scope)
+    assert [h.clause.doc_id for h in ranked] == ["cq", "relief", "c2023"]
+    named = scope_for("《社会救助暂行办法》里低保怎么申请", LIB, REGIONS)
+    ranked = apply_scope(hits("zj", "cq", "sh", "relief"), named)
+    assert ranked[0].clause.doc_id == "relief"
+
+
+def test_a_question_comparing_editions_leads_with_the_current_one():
+    scope = scope_for("慈善法修改以后，申请公开募捐资格的登记年限跟原来比有什么变化", LIB, REGIONS)
+    assert scope.allowed is None and scope.named == ("c2023",) and not scope.older   # both editions may be cited
+    ranked = apply_scope(hits("c2016", "c2023"), scope)
+    assert ranked[0].clause.doc_id == "c2023"
