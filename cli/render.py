@@ -83,13 +83,15 @@ def render_answer(answer: dict) -> str:
 
 def render_entitlements(result: dict) -> str:
     resolved = "、".join(f"{r['input']}→{r['label']}" for r in result["resolved"])
-    lines = [f"家庭情况: {resolved}" + (f"; 领域: {result['topic']}" if result["topic"] else ""),
+    lines = [f"家庭情况: {resolved}" + (f"; 领域: {result['topic']}" if result["topic"] else "")
+             + (f"; 地区: {result['region']}" if result.get("region") else ""),
              f"共 {result['total']} 条相关规定", ""]
     for group in result["groups"]:
         lines.append(f"【{group['topic']}】 {group['count']} 条")
         for item in group["items"]:
             lines.append(f"  - {item['summary'][:160]}")
-            lines.append(f"    出处: {item['doc_title']} › {' › '.join(item['path'])} ({item['clause_id']})")
+            source = item.get("label") or item["doc_title"]   # the label, computed by qa, when documents are labelled
+            lines.append(f"    出处: {source} › {' › '.join(item['path'])} ({item['clause_id']})")
         lines.append("")
     if not result["groups"]:
         lines.append("这些文件中没有找到专门针对这种家庭情况的规定。")

@@ -35,7 +35,7 @@ from .diff import diff_results
 from .metrics import Outcome, breakdown, facts_found, reciprocal_rank, recall_at_k, summarize
 from .plots import plot_by_type, plot_recall_curves
 from .report import render_report
-from .sets import WORK_DIR, EvalSet, load_sets, prepare_index, resolve_questions
+from .sets import WORK_DIR, EvalSet, load_sets, prepare_index, resolve_questions, set_key
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_REPORT = Path("eval/report")
@@ -148,6 +148,7 @@ def run_sets(kb, report_dir: Path, sets: list[EvalSet] | None = None, previous: 
     if main is None:
         raise BadInput("eval/sets.json: no set runs on the given index (every set names documents of its own)")
     others: dict[str, dict] = {}
+    opened: dict = {}   # sets over the same documents share one index, opened once
     for s in sets:
         if s is main:
             continue
@@ -155,7 +156,7 @@ def run_sets(kb, report_dir: Path, sets: list[EvalSet] | None = None, previous: 
             others[s.name] = {"skipped": s.unavailable or f"no question file {s.questions}"}
             continue
         summary = run_set(kb, s, Path(report_dir) / s.name, systems=systems, progress=progress,
-                          work_dir=work_dir, variants=variants)
+                          work_dir=work_dir, variants=variants, opened=opened)
         others[s.name] = {k: summary[k] for k in SET_SUMMARY_KEYS if k in summary}
     summary = run_evaluation(kb, main.questions, report_dir, previous, systems, progress, variants, other_sets=others)
     summary["sets"] = {main.name: {k: summary[k] for k in SET_SUMMARY_KEYS if k in summary}, **others}
@@ -163,16 +164,23 @@ def run_sets(kb, report_dir: Path, sets: list[EvalSet] | None = None, previous: 
 
 
 def run_set(kb, s: EvalSet, report_dir: Path, previous: Path | None = None, systems: list[str] | None = None,
-            progress=None, work_dir: Path = WORK_DIR, variants=AUTO) -> dict:
-    """One evaluation set: on its own index when it names documents (built or refreshed first), else on `kb`."""
+            progress=None, work_dir: Path = WORK_DIR, variants=AUTO, opened: dict | None = None) -> dict:
+    """One evaluation set: on its own index when it names documents (built or refreshed first), else on `kb`.
+    `opened` (folder → knowledge base) lets sets over the same documents share one."""
     from qa.engine import open_knowledge_base
 
     if s.unavailable:
         raise BadInput(f"evaluation set {s.name}: {s.unavailable}")
+    if not s.questions.is_file():
+        raise BadInput(f"evaluation set {s.name}: no question file {s.questions}")
     set_kb = kb
     if s.own_index:
-        index, corpus = prepare_index(s, work_dir, progress)
-        set_kb = open_knowledge_base(index, corpus, build_if_missing=False)
+        opened = {} if opened is None else opened
+        key = set_key(s)
+        if key not in opened:
+            index, corpus = prepare_index(s, work_dir, progress)
+            opened[key] = open_knowledge_base(index, corpus, build_if_missing=False)
+        set_kb = opened[key]
     return run_evaluation(set_kb, s.questions, report_dir, previous, systems, progress, variants)
 
 

@@ -109,7 +109,7 @@ def prepare_index(s: EvalSet, work_dir: Path = WORK_DIR, progress=None) -> tuple
     if s.unavailable:
         raise BadInput(f"evaluation set {s.name}: {s.unavailable}")
     work_dir = Path(work_dir)
-    target = work_dir / f"{s.name}-{set_key(s)}"
+    target = work_dir / f"index-{set_key(s)}"    # sets over the same documents share it
     corpus, index = target / "corpus", target / "index"
     if index_exists(index):
         build_index(corpus, index, progress=progress)   # current segmentation; unchanged clauses keep their vectors
@@ -123,10 +123,17 @@ def prepare_index(s: EvalSet, work_dir: Path = WORK_DIR, progress=None) -> tuple
         os.rename(tmp, target)
     except OSError:          # another process built it meanwhile
         shutil.rmtree(tmp, ignore_errors=True)
-    for old in work_dir.glob(f"{s.name}-*"):   # earlier contents of this set are of no further use
-        if old != target and old.is_dir():
+    for old in work_dir.glob("index-*"):   # indexes of contents no set has any more are of no further use
+        if old != target and old.is_dir() and old.name not in _current_folders():
             shutil.rmtree(old, ignore_errors=True)
     return index, corpus
+
+
+def _current_folders() -> set[str]:
+    try:
+        return {f"index-{set_key(s)}" for s in load_sets() if s.documents}
+    except (BadInput, OSError):
+        return set()
 
 
 # --- gold from anchors ------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Measure:
     clause_id: str
     section: str
     ref: int = 0
+    document: str = ""  # over several documents: the document's label (《社会救助暂行办法》 · 现行有效)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Reference:
     clause_id: str
     doc_title: str
     path: list[str]
+    document: str = ""
 
 
 @dataclass
@@ -189,13 +191,16 @@ def lead_sentence(clause: Clause) -> tuple[str, str]:
 
 
 def build_digest(clauses: list[Clause], topic: str | None = None, chapter: str | None = None,
-                 vocabulary=None) -> Digest:
+                 vocabulary=None, documents: dict[str, str] | None = None) -> Digest:
     """A digest of every clause tagged with `topic`, or of every clause in `chapter`.
 
     With the vocabulary, a topic digest keeps only the figures whose sentence names the topic (a
-    clause tagged 医疗 may also list the year's poverty-reduction targets).
+    clause tagged 医疗 may also list the year's poverty-reduction targets). Over several documents,
+    `documents` (doc_id → label) labels every measure and reference with its document, and measures are
+    grouped by document (their section names it) in the order the clauses come.
     """
     chosen = select_clauses(clauses, topic, chapter)
+    label = (lambda c: documents.get(c.doc_id, c.doc_title)) if documents else (lambda c: "")
     triggers = _topic_triggers(topic, vocabulary)
 
     def on_topic(statement: str) -> bool:
@@ -204,7 +209,7 @@ def build_digest(clauses: list[Clause], topic: str | None = None, chapter: str |
 
     def ref(c: Clause) -> int:
         if c.clause_id not in refs:
-            refs[c.clause_id] = Reference(len(refs) + 1, c.clause_id, c.doc_title, list(c.path))
+            refs[c.clause_id] = Reference(len(refs) + 1, c.clause_id, c.doc_title, list(c.path), label(c))
         return refs[c.clause_id].ref
 
     figures: list[Figure] = []
@@ -223,7 +228,9 @@ def build_digest(clauses: list[Clause], topic: str | None = None, chapter: str |
             title, body = lead_sentence(c)
             if title or body:
                 section = c.path[-1] if c.path else PREAMBLE
-                measures.append(Measure(title, body, c.clause_id, section, ref(c)))
+                if documents:
+                    section = f"{label(c)} › {section}"
+                measures.append(Measure(title, body, c.clause_id, section, ref(c), label(c)))
     name = topic or chapter or ""
     title = f"{name}：政策要点摘编" if topic else f"{name}：要点摘编"
     ordered_refs = sorted(refs.values(), key=lambda r: r.ref)

@@ -12,6 +12,7 @@ from indexer.build import build_index
 from indexer.encoders import get_encoder
 from indexer.errors import BadInput, IndexUnusable
 from indexer.normalize import normalize_uncached
+from indexer.regions import NATIONAL as NATIONAL_REGION
 from indexer.regions import default_regions
 from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
@@ -139,13 +140,43 @@ class KnowledgeBase:
         return answer
 
     def entitlements(self, profile: list[str], topic: str | None = None, region: str | None = None) -> dict:
+        """What a household is entitled to, by benefit area, from every current document (superseded editions
+        left out); with a region, its own documents first and other provinces' left out."""
         query = " ".join(profile + ([topic] if topic else []))
+        scope = self.scope(query or "政策", region)
         rank = {}
         try:
-            rank = {h.clause.clause_id: h.score for h in self.search(query, k=60, mode="hybrid")}
+            rank = {h.clause.clause_id: h.score for h in self.search(query, k=60, mode="hybrid", region=region)}
         except BadInput:
             pass
-        return find_entitlements(self.stored.clauses, self.vocabulary, profile, topic, rank)
+        clauses = [c for c in self.stored.clauses if scope.allowed is None or c.doc_id in scope.allowed]
+        documents = None
+        if len(self.library) > 1:
+            records = {d["doc_id"]: d for d in self.documents()}
+            documents = {d: {**records.get(d, {}), "title": info.title, "region": info.region, "kind": info.kind or None,
+                             "edition": info.edition, "status": info.status} for d, info in self.library.items()}
+        result = find_entitlements(clauses, self.vocabulary, profile, topic, rank, documents, scope.regional)
+        if region:
+            result["region"] = self.regions.canonical(region)
+        return result
+
+
+    def digest(self, topic: str | None = None, chapter: str | None = None, doc_id: str | None = None,
+               region: str | None = None):
+        """Training digest of a benefit area over every current document (superseded editions left out; with a
+        region, its documents first and other provinces' left out), or of one document's chapter or area."""
+        from .digest import build_digest
+
+        if doc_id:
+            return build_digest(self.clauses(doc_id), topic=topic, chapter=chapter, vocabulary=self.vocabulary)
+        scope = self.scope(topic or chapter or "政策", region)
+        order = {d: (d not in scope.regional, self.library[d].region != NATIONAL_REGION, n)
+                 for n, d in enumerate(self.library)}
+        clauses = sorted((c for c in self.stored.clauses if scope.allowed is None or c.doc_id in scope.allowed),
+                         key=lambda c: order[c.doc_id])   # stable: document order within each document
+        labels = {d: " · ".join(x for x in (f"《{i.title}》", i.edition, i.status) if x) for d, i in self.library.items()}
+        return build_digest(clauses, topic=topic, chapter=chapter, vocabulary=self.vocabulary,
+                            documents=labels if len(self.library) > 1 else None)
 
 
 def ensure_index(index_dir: Path, corpus_dir: Path, progress=None) -> StoredIndex:

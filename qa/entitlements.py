@@ -1,7 +1,9 @@
 """The entitlement finder: what applies to a household with a given situation, by benefit area.
 
 A clause applies when it names one of the household's situations or conditions (the concept tags
-put on every clause at index time); it is filed under the benefit area(s) it belongs to.
+put on every clause at index time); it is filed under the benefit area(s) it belongs to. Over a library
+of documents every entry is labelled with its document (`documents`: doc_id → title, region, edition,
+status), and the household's own region's documents come first within each area (`first`).
 """
 from __future__ import annotations
 
@@ -47,8 +49,10 @@ def resolve_topic(topic: str | None, vocabulary: Vocabulary) -> str | None:
 
 
 def find_entitlements(clauses, vocabulary: Vocabulary, profile: list[str], topic: str | None = None,
-                      rank: dict[str, float] | None = None) -> dict:
-    """Grouped entitlements; `rank` (clause_id → relevance) orders clauses within a group."""
+                      rank: dict[str, float] | None = None, documents: dict[str, dict] | None = None,
+                      first: frozenset[str] = frozenset()) -> dict:
+    """Grouped entitlements; `rank` (clause_id → relevance) orders clauses within a group, after the documents
+    in `first` (the household's region's). `clauses` are the ones that may answer (current editions)."""
     items = [p.strip() for p in profile if p and p.strip()]
     if not items:
         raise BadInput("--profile needs at least one situation, e.g. 低保户,D级危房")
@@ -78,9 +82,24 @@ def find_entitlements(clauses, vocabulary: Vocabulary, profile: list[str], topic
             "summary": "".join(clause.text[s:e] for s, e in spans).strip(), "highlights": [list(s) for s in spans],
             "matched": matched, "areas": areas, "score": round((rank or {}).get(clause.clause_id, 0.0), 6),
         })
+        if documents is not None:
+            groups[home][-1].update(document_label(clause, documents.get(clause.doc_id, {})))
     ordered = []
     for name in sorted(groups, key=lambda a: topic_order.index(a) if a in topic_order else len(topic_order)):
-        entries = sorted(groups[name], key=lambda e: (-len(e["matched"]), -e["score"]))
-        ordered.append({"topic": name, "count": len(entries), "items": entries})
+        entries = sorted(groups[name], key=lambda e: (e["doc_id"] not in first, -len(e["matched"]), -e["score"]))
+        group = {"topic": name, "count": len(entries), "items": entries}
+        if documents is not None:
+            group["documents"] = list(dict.fromkeys(e["doc_id"] for e in entries))
+        ordered.append(group)
     return {"profile": items, "resolved": resolved, "topic": area, "groups": ordered,
             "total": sum(g["count"] for g in ordered)}
+
+
+def document_label(clause, document: dict) -> dict:
+    """The document an entry comes from, and a label for it: '《社会救助暂行办法》第十一条 · 现行有效'."""
+    title = document.get("title") or clause.doc_title
+    article = getattr(clause, "article", "") or ""
+    parts = [f"《{title}》{article}"] + [document[k] for k in ("doc_number", "status") if document.get(k)]
+    return {"article": article,
+            "document": {k: document.get(k) for k in ("title", "doc_number", "kind", "region", "edition", "status")},
+            "label": " · ".join(parts)}

@@ -1,0 +1,109 @@
+"""Answers over the plan plus ../shared/policies (the session's `library_kb`, built once): editions, regions,
+named documents, filters, and entitlements and digests across documents."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+SUPERSEDED = ("慈善法-2016-03-16", "上海市社会救助条例-2018-11-22")
+
+
+def first_doc(answer) -> str:
+    return answer.citations[0].clause.doc_id if answer.citations else ""
+
+
+def cited_docs(answer) -> list[str]:
+    return [c.clause.doc_id for c in answer.citations]
+
+
+@pytest.mark.parametrize("question", ["慈善组织成立多久以后可以申请公开募捐的资格", "个人能不能在网上为自己生病的孩子求助",
+                                      "上海低收入家庭可以申请哪些专项救助", "网络募捐要在什么平台上进行"])
+def test_superseded_editions_are_not_cited_unless_asked_for(library_kb, question):
+    answer = library_kb.ask(question)
+    assert not set(cited_docs(answer)) & set(SUPERSEDED), question
+
+
+@pytest.mark.parametrize("question", ["2016年版的慈善法规定慈善组织成立多久以后可以申请公开募捐资格",
+                                      "慈善法修订前，慈善组织要登记满几年才能申请公开募捐资格"])
+def test_an_older_edition_answers_when_asked_for_and_says_so(library_kb, question):
+    answer = library_kb.ask(question)
+    assert first_doc(answer) == "慈善法-2016-03-16"
+    assert "（2016年版，已被修订）" in answer.answer and "满二年" in answer.answer
+    assert "慈善法-2023-12-29" not in cited_docs(answer)
+
+
+def test_the_current_edition_answers_a_plain_question(library_kb):
+    answer = library_kb.ask("慈善组织依法登记满多长时间可以申请公开募捐资格")
+    assert first_doc(answer) == "慈善法-2023-12-29" and "满一年" in answer.answer and "已被修订" not in answer.answer
+
+
+@pytest.mark.parametrize("question, province_doc", [
+    ("我在重庆，家里的低保多久复查一次", "重庆市城乡居民最低生活保障条例-2016-03-31"),
+    ("杭州的困难家庭遇到急事，能申请临时救助吗", "浙江省社会救助条例-2020-09-24"),
+    ("上海的刚性支出困难家庭指的是哪些家庭", "上海市社会救助条例-2024-12-31"),
+])
+def test_a_named_region_leads_and_no_other_province_is_cited(library_kb, question, province_doc):
+    answer = library_kb.ask(question)
+    assert first_doc(answer) == province_doc
+    regions = {library_kb.library[d].region for d in cited_docs(answer)}
+    assert regions <= {library_kb.library[province_doc].region, "全国"}
+
+
+def test_the_users_region_scopes_a_question_that_names_none(library_kb):
+    answer = library_kb.ask("低保对象多久复查一次", region="重庆")
+    assert first_doc(answer) == "重庆市城乡居民最低生活保障条例-2016-03-31"
+    other = library_kb.ask("低保对象多久复查一次", region="浙江")
+    assert not {d for d in cited_docs(other) if library_kb.library[d].region not in ("浙江省", "全国")}
+
+
+def test_a_named_document_answers(library_kb):
+    answer = library_kb.ask("《社会救助暂行办法》对临时救助是怎么规定的")
+    assert first_doc(answer) == "社会救助暂行办法-2019-03-02"
+    answer = library_kb.ask("按城市居民最低生活保障条例，低保待遇怎么申请")
+    assert first_doc(answer) == "城市居民最低生活保障条例-1999-09-28"
+
+
+def test_filters_by_document_and_bad_region(library_kb):
+    from indexer.errors import BadInput
+
+    answer = library_kb.ask("临时救助怎么申请", doc_ids=["浙江省社会救助条例-2020-09-24"])
+    assert set(cited_docs(answer)) <= {"浙江省社会救助条例-2020-09-24"}
+    with pytest.raises(BadInput, match="--region"):
+        library_kb.ask("临时救助怎么申请", region="火星")
+    with pytest.raises(BadInput, match="--doc"):
+        library_kb.ask("临时救助怎么申请", doc_ids=["没有这个文件"])
+
+
+def test_entitlements_draw_on_every_current_document_labelled_region_first(library_kb):
+    result = library_kb.entitlements(["低保户"], region="浙江")
+    items = [e for g in result["groups"] for e in g["items"]]
+    docs = {e["doc_id"] for e in items}
+    assert len(docs) >= 3 and not docs & set(SUPERSEDED)
+    assert {library_kb.library[d].region for d in docs} <= {"浙江省", "全国"}
+    for group in result["groups"]:
+        assert all(e["label"].startswith("《") for e in group["items"])
+        zj = [n for n, e in enumerate(group["items"]) if e["doc_id"].startswith("浙江")]
+        if zj:   # the household's region first within each area
+            assert zj == list(range(len(zj)))
+    everyone = library_kb.entitlements(["低保户"])
+    assert not {e["doc_id"] for g in everyone["groups"] for e in g["items"]} & set(SUPERSEDED)
+
+
+def test_digest_of_an_area_over_every_current_document(library_kb):
+    digest = library_kb.digest(topic="医疗", region="上海")
+    documents = {m.document for m in digest.measures}
+    assert len(documents) >= 3 and all(d.startswith("《") for d in documents)
+    assert digest.measures[0].document.startswith("《上海市社会救助条例》")
+    assert not any("已被修订" in d for d in documents)
+    assert not any(c.startswith(SUPERSEDED) for c in digest.clause_ids)
+
+
+def test_cli_ask_and_entitlements_take_a_region(run_cli, library_index):
+    index, corpus = library_index
+    code, out, _ = run_cli("--index", index, "--corpus", corpus, "ask", "低保对象多久复查一次", "--region", "重庆", "--json")
+    assert code == 0 and json.loads(out)["citations"][0]["doc_id"].startswith("重庆市")
+    code, out, _ = run_cli("--index", index, "--corpus", corpus, "entitlements", "--profile", "低保户", "--region", "上海")
+    assert code == 0 and "地区: 上海市" in out and "《上海市社会救助条例》" in out
+    code, _, err = run_cli("--index", index, "--corpus", corpus, "ask", "低保", "--region", "火星")
+    assert code == 2 and "--region" in err
