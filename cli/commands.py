@@ -170,7 +170,7 @@ def cmd_eval(args) -> int:
     if args.questions and args.set:
         raise BadInput("give either --questions FILE or --set NAME, not both")
     chosen = find_set(args.set) if args.set else None
-    kb = _kb(args)
+    kb = None if chosen is not None and chosen.own_index else _kb(args)   # such a set brings its own index
     systems = args.systems.split(",") if args.systems else None
     report = args.report or DEFAULT_REPORT
     if args.questions:
