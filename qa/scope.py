@@ -27,6 +27,7 @@ from indexer.regions import NATIONAL, Regions
 CUES_FILE = Path(__file__).resolve().parent.parent / "indexer" / "vocab" / "editions.tsv"
 CURRENT, REVISED = "现行有效", "已被修订"
 NAMED_BOOST = 1.0     # share of the best score added to every hit of a document the question names
+LEADING_BOOST = 0.25  # … and, when editions are compared, to the current edition's
 REGION_BOOST = 0.5    # … and to hits of the asker's region among the first REGION_WINDOW
 REGION_WINDOW = 10
 _NAME_END = re.compile(r"(法|条例|办法|规定|规划|意见|通知|决定|细则|方案|纲要|规则|实施办法)$")
@@ -62,10 +63,11 @@ class Scope:
     provinces: tuple[str, ...] = ()              # the asker's province(s)
     regional: frozenset[str] = frozenset()       # documents of those provinces
     older: dict[str, str] = field(default_factory=dict)   # an older edition asked for → its label
+    leading: frozenset[str] = frozenset()        # comparing editions: the current ones, ahead of the older
 
     @property
     def trivial(self) -> bool:
-        return self.allowed is None and not self.named and not self.regional
+        return self.allowed is None and not self.named and not self.regional and not self.leading
 
     def to_json(self) -> dict:
         return {"named": list(self.named), "provinces": list(self.provinces), "older": dict(self.older),
@@ -226,7 +228,8 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
             kept |= {e.doc_id for e in editions if (e.version, e.doc_id) < (chosen.version, chosen.doc_id)}
         allowed -= {e.doc_id for e in editions if e.doc_id not in kept}
     current_ids = {current_edition(e).doc_id for e in works(library).values()}
-    named = tuple(i.doc_id for i in named_infos if i.doc_id in allowed and (not compare or i.doc_id in current_ids))
+    named = tuple(i.doc_id for i in named_infos if i.doc_id in allowed)
+    leading = frozenset(d for d in named if d in current_ids) if compare else frozenset()
 
     provinces = tuple(dict.fromkeys(r.province for r in regions.find(norm)))
     if not provinces and region:
@@ -244,16 +247,18 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
     regional = frozenset(d for d in allowed if library[d].region in provinces)
     if regional == allowed:
         regional = frozenset()   # nothing else to lead over
-    if set(named) == allowed:
+    if set(named) == allowed and not leading:
         named = ()
     return Scope(allowed=None if allowed == set(library) else frozenset(allowed), named=named,
-                 provinces=provinces, regional=regional, older=older)
+                 provinces=provinces, regional=regional, older=older, leading=leading)
 
 
 # --- the ranking ---------------------------------------------------------------------------------
 def apply_scope(hits: list, scope: Scope) -> list:
     """Hits outside the scope left out; hits of named documents, then of the asker's region (among the first
-    REGION_WINDOW), raised by a share of the best score; re-sorted (stable: ties keep their order)."""
+    REGION_WINDOW), raised by a share of the best score; re-sorted (stable: ties keep their order). When the
+    question names several documents, each one's best hit comes first, in rank order, so that every document
+    asked about is cited."""
     if scope.trivial:
         return hits
     kept = [h for h in hits if scope.allowed is None or h.clause.doc_id in scope.allowed]
@@ -263,10 +268,14 @@ def apply_scope(hits: list, scope: Scope) -> list:
     named = set(scope.named)
     for rank, hit in enumerate(kept):
         if hit.clause.doc_id in named:
-            hit.score += NAMED_BOOST * best
+            hit.score += NAMED_BOOST * best + (LEADING_BOOST * best if hit.clause.doc_id in scope.leading else 0.0)
         elif hit.clause.doc_id in scope.regional and rank < REGION_WINDOW:
             hit.score += REGION_BOOST * best
     kept.sort(key=lambda h: -h.score)
+    if len(named) > 1:
+        firsts = [next(h for h in kept if h.clause.doc_id == d) for d in dict.fromkeys(
+            h.clause.doc_id for h in kept if h.clause.doc_id in named)]
+        kept = firsts + [h for h in kept if not any(h is f for f in firsts)]
     return kept
 
 

@@ -129,6 +129,14 @@ def test_ranking_leaves_out_and_raises_in_scope():
 
 def test_a_question_comparing_editions_leads_with_the_current_one():
     scope = scope_for("慈善法修改以后，申请公开募捐资格的登记年限跟原来比有什么变化", LIB, REGIONS)
-    assert scope.allowed is None and scope.named == ("c2023",) and not scope.older   # both editions may be cited
-    ranked = apply_scope(hits("c2016", "c2023"), scope)
-    assert ranked[0].clause.doc_id == "c2023"
+    assert scope.allowed is None and set(scope.named) == {"c2016", "c2023"} and not scope.older  # both may be cited
+    assert scope.leading == {"c2023"}
+    ranked = apply_scope(hits("c2016", "relief", "c2023"), scope)
+    assert [h.clause.doc_id for h in ranked] == ["c2023", "c2016", "relief"]
+
+
+def test_several_named_documents_each_lead_with_their_best_hit():
+    lib = library(RELIEF, {"doc_id": "city", "title": "城市居民最低生活保障条例"}, ZJ)
+    scope = scope_for("《城市居民最低生活保障条例》和《社会救助暂行办法》对骗取低保的处罚一样吗", lib, REGIONS)
+    ranked = apply_scope(hits("city", "zj", "city", "relief"), scope)
+    assert [h.clause.doc_id for h in ranked][:2] == ["city", "relief"]
