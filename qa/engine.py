@@ -45,7 +45,7 @@ class KnowledgeBase:
             t for h in headings for t in self.tokenizer.tokenize(h))
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
         self.regions = default_regions()
-        self.library = library_of(self.documents(), self.regions)   # doc_id → what scoping needs of it
+        self.doc_infos = library_of(self.documents(), self.regions)   # doc_id → DocInfo: what scoping needs of it
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -94,11 +94,11 @@ class KnowledgeBase:
         """Which documents (editions, regions, named documents, the user's filters) answer this question."""
         if region and self.regions.canonical(region) is None:
             raise BadInput(f"--region {region}: not a province or city name (e.g. 辽宁, 重庆市, 沈阳)")
-        names = {n for info in self.library.values() for n in info.names}
-        unknown = [d for d in doc_ids or [] if d not in self.library and normalize_uncached(d) not in names]
+        names = {n for info in self.doc_infos.values() for n in info.names}
+        unknown = [d for d in doc_ids or [] if d not in self.doc_infos and normalize_uncached(d) not in names]
         if unknown:
             raise BadInput(f"--doc {','.join(unknown)}: no such document in the index (see policykb list)")
-        return scope_for(question, self.library, self.regions, region, doc_ids, kinds)
+        return scope_for(question, self.doc_infos, self.regions, region, doc_ids, kinds)
 
     def search(self, question: str, k: int = 10, mode: str = "full", region: str | None = None,
                doc_ids=None, kinds=None) -> list[Hit]:
@@ -130,7 +130,7 @@ class KnowledgeBase:
         weights, groups = self.retriever.question_terms(analysis)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
         if citations and not abstained:
-            text = edition_note(citations[0].clause.doc_id, scope, self.library) + text
+            text = edition_note(citations[0].clause.doc_id, scope, self.doc_infos) + text
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000
@@ -151,10 +151,10 @@ class KnowledgeBase:
             pass
         clauses = [c for c in self.stored.clauses if scope.allowed is None or c.doc_id in scope.allowed]
         documents = None
-        if len(self.library) > 1:
+        if len(self.doc_infos) > 1:
             records = {d["doc_id"]: d for d in self.documents()}
             documents = {d: {**records.get(d, {}), "title": info.title, "region": info.region, "kind": info.kind or None,
-                             "edition": info.edition, "status": info.status} for d, info in self.library.items()}
+                             "edition": info.edition, "status": info.status} for d, info in self.doc_infos.items()}
         result = find_entitlements(clauses, self.vocabulary, profile, topic, rank, documents, scope.regional)
         if region:
             result["region"] = self.regions.canonical(region)
@@ -170,13 +170,13 @@ class KnowledgeBase:
         if doc_id:
             return build_digest(self.clauses(doc_id), topic=topic, chapter=chapter, vocabulary=self.vocabulary)
         scope = self.scope(topic or chapter or "政策", region)
-        order = {d: (d not in scope.regional, self.library[d].region != NATIONAL_REGION, n)
-                 for n, d in enumerate(self.library)}
+        order = {d: (d not in scope.regional, self.doc_infos[d].region != NATIONAL_REGION, n)
+                 for n, d in enumerate(self.doc_infos)}
         clauses = sorted((c for c in self.stored.clauses if scope.allowed is None or c.doc_id in scope.allowed),
                          key=lambda c: order[c.doc_id])   # stable: document order within each document
-        labels = {d: " · ".join(x for x in (f"《{i.title}》", i.edition, i.status) if x) for d, i in self.library.items()}
+        labels = {d: " · ".join(x for x in (f"《{i.title}》", i.edition, i.status) if x) for d, i in self.doc_infos.items()}
         return build_digest(clauses, topic=topic, chapter=chapter, vocabulary=self.vocabulary,
-                            documents=labels if len(self.library) > 1 else None)
+                            documents=labels if len(self.doc_infos) > 1 else None)
 
 
 def ensure_index(index_dir: Path, corpus_dir: Path, progress=None) -> StoredIndex:

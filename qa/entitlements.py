@@ -96,10 +96,12 @@ def find_entitlements(clauses, vocabulary: Vocabulary, profile: list[str], topic
 
 
 def document_label(clause, document: dict) -> dict:
-    """The document an entry comes from, and a label for it: '《社会救助暂行办法》第十一条 · 现行有效'."""
+    """The document an entry comes from, and a label for it as citations have it (CONTRACTS.md):
+    '《社会救助暂行办法》第十一条 · 国务院令第649号 · 现行有效', the edition where there is no 文号."""
     title = document.get("title") or clause.doc_title
     article = getattr(clause, "article", "") or ""
-    parts = [f"《{title}》{article}"] + [document[k] for k in ("doc_number", "status") if document.get(k)]
+    parts = [f"《{title}》{article}"] + [x for x in (document.get("doc_number") or document.get("edition"),
+                                                    document.get("status")) if x]
     return {"article": article,
             "document": {k: document.get(k) for k in ("title", "doc_number", "kind", "region", "edition", "status")},
             "label": " · ".join(parts)}

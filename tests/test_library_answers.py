@@ -46,15 +46,15 @@ def test_the_current_edition_answers_a_plain_question(library_kb):
 def test_a_named_region_leads_and_no_other_province_is_cited(library_kb, question, province_doc):
     answer = library_kb.ask(question)
     assert first_doc(answer) == province_doc
-    regions = {library_kb.library[d].region for d in cited_docs(answer)}
-    assert regions <= {library_kb.library[province_doc].region, "全国"}
+    regions = {library_kb.doc_infos[d].region for d in cited_docs(answer)}
+    assert regions <= {library_kb.doc_infos[province_doc].region, "全国"}
 
 
 def test_the_users_region_scopes_a_question_that_names_none(library_kb):
     answer = library_kb.ask("低保对象多久复查一次", region="重庆")
     assert first_doc(answer) == "重庆市城乡居民最低生活保障条例-2016-03-31"
     other = library_kb.ask("低保对象多久复查一次", region="浙江")
-    assert not {d for d in cited_docs(other) if library_kb.library[d].region not in ("浙江省", "全国")}
+    assert not {d for d in cited_docs(other) if library_kb.doc_infos[d].region not in ("浙江省", "全国")}
 
 
 def test_a_named_document_answers(library_kb):
@@ -80,7 +80,7 @@ def test_entitlements_draw_on_every_current_document_labelled_region_first(libra
     items = [e for g in result["groups"] for e in g["items"]]
     docs = {e["doc_id"] for e in items}
     assert len(docs) >= 3 and not docs & set(SUPERSEDED)
-    assert {library_kb.library[d].region for d in docs} <= {"浙江省", "全国"}
+    assert {library_kb.doc_infos[d].region for d in docs} <= {"浙江省", "全国"}
     for group in result["groups"]:
         assert all(e["label"].startswith("《") for e in group["items"])
         zj = [n for n, e in enumerate(group["items"]) if e["doc_id"].startswith("浙江")]
