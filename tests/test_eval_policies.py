@@ -68,3 +68,35 @@ def test_every_answered_edition_and_region_question_leads_with_the_right_documen
 
 def test_every_anchor_finds_its_clause(measured):
     assert not measured["policies"].get("unresolved_anchors")
+
+
+def test_policykb_eval_runs_every_set_beside_the_first(kb, library_index, tmp_path):
+    """run_sets: the first set on the given index, a set with documents on its own (here the session's
+    library index, found by its content key), a set whose documents are absent skipped with a note."""
+    from eval.dataset import load_questions, write_questions
+    from eval.report import summary_table
+    from eval.runner import run_sets
+    from eval.sets import EvalSet
+
+    plan = load_questions(ROOT / "eval" / "questions.jsonl")[:3]
+    write_questions(tmp_path / "plan.jsonl", plan)
+    policies = find_set("policies")
+    if not policies.questions.is_file():
+        pytest.skip(f"{policies.questions} is not in this checkout")
+    picked = [q for q in load_questions(policies.questions) if q.type in ("edition", "region", "out_of_scope")][::6]
+    write_questions(tmp_path / "lib.jsonl", picked)
+    sets = [EvalSet("plan", tmp_path / "plan.jsonl", policies.corpus),
+            EvalSet("lib", tmp_path / "lib.jsonl", policies.corpus, policies.documents),
+            EvalSet("gone", tmp_path / "none.jsonl", policies.corpus, (), "its documents are not present")]
+    work = library_index[0].parent.parent
+    summary = run_sets(kb, tmp_path / "report", sets=sets, systems=["full"], work_dir=work, variants=None)
+    assert summary["questions"] == 3 and list(summary["sets"]) == ["plan", "lib", "gone"]
+    lib = summary["sets"]["lib"]
+    assert lib["questions"] == len(picked) and lib["report"] == str(tmp_path / "report" / "lib" / "report.md")
+    assert lib["systems"]["full"]["edition_accuracy"] is not None and lib["systems"]["full"]["region_accuracy"] is not None
+    assert summary["sets"]["gone"] == {"skipped": "its documents are not present"}
+    main_report = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "## Other evaluation sets" in main_report and "Edition acc" in main_report
+    assert "Editions, regions and headers" in (tmp_path / "report" / "lib" / "report.md").read_text(encoding="utf-8")
+    assert "set lib:" in summary_table(summary) and "skipped" in summary_table(summary)
+    assert sorted(p.name for p in work.iterdir() if p.name.startswith("index-")) == [library_index[0].parent.name]
