@@ -46,6 +46,11 @@ class KnowledgeBase:
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
         self.regions = default_regions()
         self.doc_infos = library_of(self.documents(), self.regions)   # doc_id → DocInfo: what scoping needs of it
+        # what the documents' records say of them (title, region, edition, history) is something they mention too,
+        # though a header is metadata, not a clause: 上海, 2024年修正 are not unknown to 上海市社会救助条例
+        about = self._about_documents()
+        self.corpus_terms |= frozenset(t for text in about for t in self.tokenizer.tokenize(text))
+        self.corpus_years |= frozenset(t for text in about for t in times_mentioned(text))
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -68,12 +73,23 @@ class KnowledgeBase:
                         "source": meta.get("source"), "published": meta.get("published"), "hash": rec["hash"]})
         return out
 
+    def _about_documents(self) -> list[str]:
+        """Each document's title, region, edition and history events, as text."""
+        out = []
+        for doc in self.documents():
+            info = self.doc_infos.get(doc["doc_id"])
+            events = " ".join(f"{h.get('date') or ''} {h.get('event') or ''}" for h in doc.get("history") or [])
+            out.append(" ".join(x for x in (doc.get("title"), info.region if info else "", doc.get("edition"), events) if x))
+        return out
+
     @functools.cached_property
     def _corpus_text(self) -> str:
-        return normalize_uncached("\n".join(" ".join(c.path) + " " + c.text for c in self.stored.clauses))
+        # the documents' records too: 上海 is what 上海市社会救助条例 is about though its articles say only 本市
+        return normalize_uncached("\n".join(self._about_documents()
+                                             + [" ".join(c.path) + " " + c.text for c in self.stored.clauses]))
 
     def mentions(self, word: str) -> bool:
-        """Whether any indexed document uses `word` (a token, or anywhere in its text)."""
+        """Whether any indexed document uses `word` (a token, anywhere in its text, its title or its region)."""
         return word in self.corpus_terms or word in self._corpus_text
 
     def warm_up(self) -> None:
