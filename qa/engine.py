@@ -106,7 +106,7 @@ class KnowledgeBase:
     def analyze(self, question: str):
         return analyze_question(question, self.vocabulary, self.tokenizer, self.corpus_terms)
 
-    def scope(self, question: str, region: str | None = None, doc_ids=None, kinds=None) -> Scope:
+    def scope(self, question: str, region: str | None = None, doc_ids=None, kinds=None, places=()) -> Scope:
         """Which documents (editions, regions, named documents, the user's filters) answer this question."""
         if region and self.regions.canonical(region) is None:
             raise BadInput(f"--region {region}: not a province or city name (e.g. 辽宁, 重庆市, 沈阳)")
@@ -114,12 +114,12 @@ class KnowledgeBase:
         unknown = [d for d in doc_ids or [] if d not in self.doc_infos and normalize_uncached(d) not in names]
         if unknown:
             raise BadInput(f"--doc {','.join(unknown)}: no such document in the index (see policykb list)")
-        return scope_for(question, self.doc_infos, self.regions, region, doc_ids, kinds)
+        return scope_for(question, self.doc_infos, self.regions, region, doc_ids, kinds, places=places)
 
     def search(self, question: str, k: int = 10, mode: str = "full", region: str | None = None,
                doc_ids=None, kinds=None) -> list[Hit]:
         analysis = self.analyze(question)
-        return self._search(analysis, k, mode, self.scope(analysis.normalized, region, doc_ids, kinds))
+        return self._search(analysis, k, mode, self.scope(analysis.normalized, region, doc_ids, kinds, analysis.places))
 
     def _search(self, analysis, k: int, mode: str, scope: Scope | None = None) -> list[Hit]:
         if mode not in MODES:
@@ -137,7 +137,7 @@ class KnowledgeBase:
             raise BadInput(f"--top-k {top_k}: use a number from 1 to 50")
         started = time.perf_counter()
         analysis = self.analyze(question)
-        scope = self.scope(analysis.normalized, region, doc_ids, kinds)
+        scope = self.scope(analysis.normalized, region, doc_ids, kinds, analysis.places)
         hits = self._search(analysis, max(top_k, 10), mode, scope)
         dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1)
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,

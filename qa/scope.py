@@ -10,7 +10,8 @@ from their records (KnowledgeBase.documents()).
   current edition with the work named — the one in force then). Editions not chosen are left out.
 - Regions: the asker's region is the one the question names (我在重庆, 浙江的低保), else the one the user
   set. Other provinces' documents are left out (national ones stay); the region's own documents lead
-  when they rank among the first REGION_WINDOW.
+  when they rank among the first REGION_WINDOW. With no region known, national rules (which apply
+  everywhere) come a little before a province's own among the first REGION_WINDOW.
 - Documents: a document the question names (《社会救助暂行办法》, 慈善法) leads; the user may restrict to
   documents (`doc_ids`: ids or titles) and kinds (法律, 地方性法规 …).
 """
@@ -30,6 +31,7 @@ NAMED_BOOST = 1.0     # share of the best score added to every hit of a document
 LEADING_BOOST = 0.25  # … and, when editions are compared, to the current edition's
 REGION_BOOST = 0.5    # … and to hits of the asker's region among the first REGION_WINDOW
 REGION_WINDOW = 10
+NATIONAL_BOOST = 0.2  # no region known: national documents among the first REGION_WINDOW, over provinces' own rules
 _NAME_END = re.compile(r"(法|条例|办法|规定|规划|意见|通知|决定|细则|方案|纲要|规则|实施办法)$")
 _FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\)?$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*年)")
@@ -64,10 +66,11 @@ class Scope:
     regional: frozenset[str] = frozenset()       # documents of those provinces
     older: dict[str, str] = field(default_factory=dict)   # an older edition asked for → its label
     leading: frozenset[str] = frozenset()        # comparing editions: the current ones, ahead of the older
+    national: frozenset[str] = frozenset()       # no region known: the national documents, ahead of provinces'
 
     @property
     def trivial(self) -> bool:
-        return self.allowed is None and not self.named and not self.regional and not self.leading
+        return self.allowed is None and not self.named and not self.regional and not self.leading and not self.national
 
     def to_json(self) -> dict:
         return {"named": list(self.named), "provinces": list(self.provinces), "older": dict(self.older),
@@ -207,8 +210,9 @@ def choose_edition(editions: list[DocInfo], normalized: str, named: bool, others
 
 def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, region: str | None = None,
               doc_ids: list[str] | None = None, kinds: list[str] | None = None,
-              cues: dict[str, tuple[str, ...]] | None = None) -> Scope:
-    """The documents a question may be answered from, and those that should lead."""
+              cues: dict[str, tuple[str, ...]] | None = None, places: list[str] = ()) -> Scope:
+    """The documents a question may be answered from, and those that should lead. `places`: place names
+    the question's analysis found (a place we cannot put in a province still says the asker is somewhere)."""
     if len(library) < 2 and not doc_ids and not kinds:
         return Scope()
     cues = load_cues() if cues is None else cues
@@ -249,8 +253,11 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
         regional = frozenset()   # nothing else to lead over
     if set(named) == allowed and not leading:
         named = ()
+    national = frozenset()
+    if not provinces and not places and any(library[d].region != NATIONAL for d in allowed):
+        national = frozenset(d for d in allowed if library[d].region == NATIONAL)
     return Scope(allowed=None if allowed == set(library) else frozenset(allowed), named=named,
-                 provinces=provinces, regional=regional, older=older, leading=leading)
+                 provinces=provinces, regional=regional, older=older, leading=leading, national=national)
 
 
 # --- the ranking ---------------------------------------------------------------------------------
@@ -271,6 +278,8 @@ def apply_scope(hits: list, scope: Scope) -> list:
             hit.score += NAMED_BOOST * best + (LEADING_BOOST * best if hit.clause.doc_id in scope.leading else 0.0)
         elif hit.clause.doc_id in scope.regional and rank < REGION_WINDOW:
             hit.score += REGION_BOOST * best
+        elif hit.clause.doc_id in scope.national and rank < REGION_WINDOW:
+            hit.score += NATIONAL_BOOST * best
     kept.sort(key=lambda h: -h.score)
     if len(named) > 1:
         firsts = [next(h for h in kept if h.clause.doc_id == d) for d in dict.fromkeys(

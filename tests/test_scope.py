@@ -97,9 +97,19 @@ def test_filters_by_document_and_kind():
     assert scope_for("问题", lib, REGIONS, kinds=["法律"]).allowed == {"a"}
 
 
-def test_one_document_or_none_named_changes_nothing():
+def test_one_document_or_only_national_ones_change_nothing():
     assert scope_for("辽宁的低保户有什么政策", library(PLAN), REGIONS).trivial
-    assert scope_for("低保户有什么政策", library(RELIEF, ZJ), REGIONS).trivial
+    assert scope_for("低保户有什么政策", library(RELIEF, CHARITY_2023), REGIONS).trivial
+
+
+def test_with_no_region_known_national_rules_come_before_a_provinces():
+    scope = scope_for("低保户有什么政策", library(RELIEF, ZJ), REGIONS)
+    assert scope.national == {"relief"} and scope.allowed is None
+    ranked = apply_scope(hits("zj", "relief"), scope)
+    assert [h.clause.doc_id for h in ranked] == ["relief", "zj"]
+    assert not scope_for("浙江低保户有什么政策", library(RELIEF, ZJ), REGIONS).national
+    # a place it cannot put in a province still says the asker is somewhere: no national preference
+    assert not scope_for("俺家在朝阳农村，有什么政策", library(RELIEF, ZJ), REGIONS, places=["朝阳"]).national
 
 
 @dataclass
