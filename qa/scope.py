@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.normalize import normalize
-from indexer.regions import NATIONAL, Regions
+from indexer.regions import CITY, NATIONAL, Regions
 
 CUES_FILE = Path(__file__).resolve().parent.parent / "indexer" / "vocab" / "editions.tsv"
 CURRENT, REVISED = "现行有效", "已被修订"
@@ -51,6 +51,7 @@ class DocInfo:
     status: str            # 现行有效 | 已被修订 | 已废止 | 尚未施行
     edition: str           # 2016年版, 2023年修正
     names: tuple[str, ...]  # how a question may name it, normalised: 中华人民共和国慈善法, 慈善法
+    locality: str = ""     # a city's (or county's) own document: that city (青岛市), else ""
 
     @property
     def label(self) -> str:
@@ -91,6 +92,18 @@ def document_region(record: dict, regions: Regions) -> str:
     return NATIONAL
 
 
+def document_locality(record: dict, regions: Regions) -> str:
+    """The city a document is a city's own rule for: its record's `locality`, else a city its title opens with
+    (青岛市残疾人保障条例 → 青岛市); "" for a province's or the nation's."""
+    if record.get("locality"):
+        return regions.canonical(record["locality"]) or record["locality"]
+    title = (record.get("title") or "").strip()
+    for region in regions.find(title[:12]):
+        if region.level == CITY and (title.startswith(region.name) or any(title.startswith(s) for s in region.short)):
+            return region.name
+    return ""
+
+
 def _file_date(name: str | None) -> str:
     m = _FILE_DATE.search(Path(name or "").stem)
     return "-".join(m.groups()) if m else ""
@@ -125,7 +138,7 @@ def library_of(documents: list[dict], regions: Regions) -> dict[str, DocInfo]:
         rows.append(dict(doc_id=d["doc_id"], title=title, region=region, kind=d.get("kind") or "",
                          work=d.get("work") or normalize(bare_title(title)), version=version or "",
                          status=d.get("status") or "", edition=d.get("edition") or (f"{version[:4]}年版" if version else ""),
-                         names=document_names(title, region, regions)))
+                         names=document_names(title, region, regions), locality=document_locality(d, regions)))
     by_work: dict[str, list[dict]] = {}
     for row in rows:
         by_work.setdefault(row["work"], []).append(row)
@@ -235,20 +248,24 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
     named = tuple(i.doc_id for i in named_infos if i.doc_id in allowed)
     leading = frozenset(d for d in named if d in current_ids) if compare else frozenset()
 
-    provinces = tuple(dict.fromkeys(r.province for r in regions.find(norm)))
-    if not provinces and region:
+    asker = regions.find(norm)           # where the asker is: the places the question names, else the user's region
+    if not asker and region:
         home = regions.canonical(region)
-        if home and home != NATIONAL:
-            provinces = (regions.province_of(home) or home,)
+        asker = [regions.by_name[home]] if home in regions.by_name else []
+    provinces = tuple(dict.fromkeys(r.province for r in asker))
+    cities = {r.name for r in asker if r.level == CITY}
     if provinces:
-        allowed -= {d for d, i in library.items() if i.region not in provinces and i.region != NATIONAL
-                    and d not in named}
+        # another province's rules, and another city's, do not apply to the asker
+        allowed -= {d for d, i in library.items() if d not in named and (
+            (i.region not in provinces and i.region != NATIONAL) or (cities and i.locality and i.locality not in cities))}
     if doc_ids:
         wanted = {d for d in library if d in doc_ids or any(normalize(x) in library[d].names for x in doc_ids)}
         allowed &= wanted
     if kinds:
         allowed &= {d for d, i in library.items() if i.kind in kinds}
-    regional = frozenset(d for d in allowed if library[d].region in provinces)
+    # the asker's own: the province's rules, and a city's own rules only when the asker is in that city
+    regional = frozenset(d for d in allowed if library[d].region in provinces
+                         and (not library[d].locality or library[d].locality in cities))
     if regional == allowed:
         regional = frozenset()   # nothing else to lead over
     if set(named) == allowed and not leading:

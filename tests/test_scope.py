@@ -150,3 +150,17 @@ def test_several_named_documents_each_lead_with_their_best_hit():
     scope = scope_for("《城市居民最低生活保障条例》和《社会救助暂行办法》对骗取低保的处罚一样吗", lib, REGIONS)
     ranked = apply_scope(hits("city", "zj", "city", "relief"), scope)
     assert [h.clause.doc_id for h in ranked][:2] == ["city", "relief"]
+
+
+def test_a_citys_own_rules_apply_to_that_city_only():
+    qd = {"doc_id": "qd", "title": "青岛市残疾人保障条例", "region": "山东省"}
+    sd = {"doc_id": "sd", "title": "山东省实施《残疾人保障法》办法", "region": "山东省"}
+    law = {"doc_id": "law", "title": "中华人民共和国残疾人保障法"}
+    lib = library(qd, sd, law, ZJ)
+    assert lib["qd"].locality == "青岛市" and lib["sd"].locality == "" and lib["qd"].region == "山东省"
+    qingdao = scope_for("我在青岛，残疾人坐公交免费吗", lib, REGIONS)
+    assert qingdao.regional == {"qd", "sd"} and "zj" not in qingdao.allowed
+    jinan = scope_for("济南的残疾人就业有什么扶持", lib, REGIONS)
+    assert "qd" not in jinan.allowed and jinan.regional == {"sd"}
+    shandong = scope_for("山东的残疾人就业有什么扶持", lib, REGIONS, region=None)
+    assert "qd" in shandong.allowed and shandong.regional == {"sd"}   # a city's rule, not the province's
