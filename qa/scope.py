@@ -75,6 +75,7 @@ class Scope:
 
     def to_json(self) -> dict:
         return {"named": list(self.named), "provinces": list(self.provinces), "older": dict(self.older),
+                "national_first": bool(self.national),
                 "documents": None if self.allowed is None else sorted(self.allowed)}
 
 
@@ -221,6 +222,33 @@ def choose_edition(editions: list[DocInfo], normalized: str, named: bool, others
     return current
 
 
+def edition_choice(library: dict[str, DocInfo], normalized: str, named_works: set[str],
+                   cues: dict[str, tuple[str, ...]]) -> tuple[set[str], dict[str, str]]:
+    """(editions left out, older editions asked for → their label). A question comparing editions keeps the
+    ones before the current edition of the works it is about."""
+    compare = comparing(normalized, cues)
+    left_out: set[str] = set()
+    older: dict[str, str] = {}
+    for work, editions in works(library).items():
+        chosen = choose_edition(editions, normalized, work in named_works, bool(named_works), cues)
+        if chosen is not current_edition(editions):
+            older[chosen.doc_id] = chosen.label
+        kept = {chosen.doc_id}
+        if compare and (work in named_works or not named_works):
+            kept |= {e.doc_id for e in editions if (e.version, e.doc_id) < (chosen.version, chosen.doc_id)}
+        left_out |= {e.doc_id for e in editions if e.doc_id not in kept}
+    return left_out, older
+
+
+def asker_places(normalized: str, regions: Regions, region: str | None) -> list:
+    """Where the asker is: the regions the question names, else the user's region."""
+    found = regions.find(normalized)
+    if not found and region:
+        home = regions.canonical(region)
+        found = [regions.by_name[home]] if home in regions.by_name else []
+    return found
+
+
 def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, region: str | None = None,
               doc_ids: list[str] | None = None, kinds: list[str] | None = None,
               cues: dict[str, tuple[str, ...]] | None = None, places: list[str] = ()) -> Scope:
@@ -231,36 +259,20 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
     cues = load_cues() if cues is None else cues
     norm = normalize(question)
     named_infos = named_documents(norm, library)
-    named_works = {i.work for i in named_infos}
-    allowed = set(library)
-    older: dict[str, str] = {}
-    compare = comparing(norm, cues)
-    for work, editions in works(library).items():
-        in_question = work in named_works or not named_works
-        chosen = choose_edition(editions, norm, work in named_works, bool(named_works), cues)
-        if chosen is not current_edition(editions):
-            older[chosen.doc_id] = chosen.label
-        kept = {chosen.doc_id}
-        if compare and in_question and len(editions) > 1:   # the edition before the current one may be cited too
-            kept |= {e.doc_id for e in editions if (e.version, e.doc_id) < (chosen.version, chosen.doc_id)}
-        allowed -= {e.doc_id for e in editions if e.doc_id not in kept}
+    left_out, older = edition_choice(library, norm, {i.work for i in named_infos}, cues)
+    allowed = set(library) - left_out
     current_ids = {current_edition(e).doc_id for e in works(library).values()}
     named = tuple(i.doc_id for i in named_infos if i.doc_id in allowed)
-    leading = frozenset(d for d in named if d in current_ids) if compare else frozenset()
+    leading = frozenset(d for d in named if d in current_ids) if comparing(norm, cues) else frozenset()
 
-    asker = regions.find(norm)           # where the asker is: the places the question names, else the user's region
-    if not asker and region:
-        home = regions.canonical(region)
-        asker = [regions.by_name[home]] if home in regions.by_name else []
+    asker = asker_places(norm, regions, region)
     provinces = tuple(dict.fromkeys(r.province for r in asker))
     cities = {r.name for r in asker if r.level == CITY}
-    if provinces:
-        # another province's rules, and another city's, do not apply to the asker
+    if provinces:   # another province's rules, and another city's, do not apply to the asker
         allowed -= {d for d, i in library.items() if d not in named and (
             (i.region not in provinces and i.region != NATIONAL) or (cities and i.locality and i.locality not in cities))}
     if doc_ids:
-        wanted = {d for d in library if d in doc_ids or any(normalize(x) in library[d].names for x in doc_ids)}
-        allowed &= wanted
+        allowed &= {d for d in library if d in doc_ids or any(normalize(x) in library[d].names for x in doc_ids)}
     if kinds:
         allowed &= {d for d, i in library.items() if i.kind in kinds}
     # the asker's own: the province's rules, and a city's own rules only when the asker is in that city
