@@ -114,6 +114,10 @@ class KnowledgeBase:
         unknown = [d for d in doc_ids or [] if d not in self.doc_infos and normalize_uncached(d) not in names]
         if unknown:
             raise BadInput(f"--doc {','.join(unknown)}: no such document in the index (see policykb list)")
+        kinds_held = sorted({info.kind for info in self.doc_infos.values() if info.kind})
+        if kinds and not set(kinds) & set(kinds_held):
+            raise BadInput(f"--kind {','.join(kinds)}: no document of that kind in the index "
+                           f"(kinds held: {'、'.join(kinds_held) or 'none recorded'})")
         return scope_for(question, self.doc_infos, self.regions, region, doc_ids, kinds, places=places)
 
     def search(self, question: str, k: int = 10, mode: str = "full", region: str | None = None,

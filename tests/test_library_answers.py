@@ -73,6 +73,8 @@ def test_filters_by_document_and_bad_region(library_kb):
         library_kb.ask("临时救助怎么申请", region="火星")
     with pytest.raises(BadInput, match="--doc"):
         library_kb.ask("临时救助怎么申请", doc_ids=["没有这个文件"])
+    with pytest.raises(BadInput, match="--kind"):
+        library_kb.ask("临时救助怎么申请", kinds=["不是一种文件"])
 
 
 def test_entitlements_draw_on_every_current_document_labelled_region_first(library_kb):
