@@ -92,6 +92,16 @@ class KnowledgeBase:
         """Whether any indexed document uses `word` (a token, anywhere in its text, its title or its region)."""
         return word in self.corpus_terms or word in self._corpus_text
 
+    def place_known(self, scope: Scope):
+        """`mentions`, for the places a question names: where national rules are in scope, any province or
+        city is known — they apply there too (我在贵州… is answered by them) — else only places the
+        documents mention (贵州的搬迁安置房 over a Liaoning plan is not covered)."""
+        national = any(info.region == NATIONAL_REGION and (scope.allowed is None or d in scope.allowed)
+                       for d, info in self.doc_infos.items())
+        if not national:
+            return self.mentions
+        return lambda word: self.mentions(word) or self.regions.canonical(word) is not None
+
     def warm_up(self) -> None:
         """Load what the first question would otherwise pay for (jieba's part-of-speech model, the
         encoder's thread pool, the corpus text): for servers, before the first user asks."""
@@ -145,7 +155,7 @@ class KnowledgeBase:
         hits = self._search(analysis, max(top_k, 10), mode, scope)
         dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1)
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
-                      explained_words(analysis, self.vocabulary), self.mentions)
+                      explained_words(analysis, self.vocabulary), self.place_known(scope))
         abstained = not hits or should_abstain(sig)
         weights, groups = self.retriever.question_terms(analysis)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)

@@ -109,3 +109,9 @@ def test_cli_ask_and_entitlements_take_a_region(run_cli, library_index):
     assert code == 0 and "地区: 上海市" in out and "《上海市社会救助条例》" in out
     code, _, err = run_cli("--index", index, "--corpus", corpus, "ask", "低保", "--region", "火星")
     assert code == 2 and "--region" in err
+
+
+def test_a_region_without_documents_of_its_own_is_answered_by_the_national_rules(library_kb):
+    answer = library_kb.ask("我在贵州，特困人员供养包括哪些内容？")
+    assert not answer.abstained and first_doc(answer) == "社会救助暂行办法-2019-03-02"
+    assert {library_kb.doc_infos[d].region for d in cited_docs(answer)} == {"全国"}
