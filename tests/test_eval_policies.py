@@ -100,3 +100,10 @@ def test_policykb_eval_runs_every_set_beside_the_first(kb, library_index, tmp_pa
     assert "Editions, regions and headers" in (tmp_path / "report" / "lib" / "report.md").read_text(encoding="utf-8")
     assert "set lib:" in summary_table(summary) and "skipped" in summary_table(summary)
     assert sorted(p.name for p in work.iterdir() if p.name.startswith("index-")) == [library_index[0].parent.name]
+
+
+def test_no_answer_cites_a_document_header(measured, library_kb):
+    """A document's header (title, history lines) is metadata, not a clause, once documents have records."""
+    if not any("record" in rec for rec in library_kb.stored.documents.values()):
+        pytest.skip("this index has no document records yet: headers are still clauses")
+    assert measured["policies"]["systems"]["full"]["header_citations"] == 0
