@@ -113,7 +113,8 @@ def cmd_ask(args) -> int:
         kb = _kb(args)
         for item in items:
             try:
-                answer = kb.ask(item["question"], top_k=args.top_k, qid=item["id"], **scope).to_json()
+                answer = kb.ask(item["question"], top_k=args.top_k, qid=item["id"],
+                                **{**scope, "region": item.get("region") or scope["region"]}).to_json()
             except BadInput as exc:  # one bad line does not sink the batch
                 answer = {"id": item["id"], "question": item["question"], "error": str(exc), "answer": "",
                           "abstained": True, "citations": [], "analysis": {}}
@@ -147,7 +148,7 @@ def read_batch(path: Path) -> list[dict]:
     for n, obj in read_jsonl(path, "file"):
         if not isinstance(obj, dict) or "question" not in obj:
             raise BadInput(f'{path}:{n}: expected {{"id": ..., "question": ...}}')
-        items.append({"id": obj.get("id", n), "question": obj["question"]})
+        items.append({"id": obj.get("id", n), "question": obj["question"], "region": obj.get("region")})
     return items
 
 

@@ -101,8 +101,12 @@ def test_digest_of_an_area_over_every_current_document(library_kb):
     assert not any(c.startswith(SUPERSEDED) for c in digest.clause_ids)
 
 
-def test_cli_ask_and_entitlements_take_a_region(run_cli, library_index):
+def test_cli_ask_and_entitlements_take_a_region(run_cli, library_index, tmp_path):
     index, corpus = library_index
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "a", "question": "低保对象多久复查一次", "region": "浙江"}\n', encoding="utf-8")
+    code, out, _ = run_cli("--index", index, "--corpus", corpus, "ask", "--batch", batch, "--json")
+    assert code == 0 and json.loads(out)["citations"][0]["doc_id"].startswith(("浙江省", "社会救助"))
     code, out, _ = run_cli("--index", index, "--corpus", corpus, "ask", "低保对象多久复查一次", "--region", "重庆", "--json")
     assert code == 0 and json.loads(out)["citations"][0]["doc_id"].startswith("重庆市")
     code, out, _ = run_cli("--index", index, "--corpus", corpus, "entitlements", "--profile", "低保户", "--region", "上海")
