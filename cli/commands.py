@@ -65,7 +65,8 @@ def cmd_list(args) -> int:
         print_jsonl(docs)
     else:
         for d in docs:
-            print(f"{d['doc_id']}\t{d['clauses']} clauses\t{d['title']}")
+            facts = " · ".join(str(d[k]) for k in ("kind", "issuer", "doc_number", "region", "edition", "status") if d.get(k))
+            print(f"{d['doc_id']}\t{d['clauses']} clauses\t{d['title']}" + (f"\t{facts}" if facts else ""))
     return 0
 
 
@@ -74,7 +75,8 @@ def cmd_add(args) -> int:
 
     if args.doc_id and len(args.files) > 1:
         raise BadInput("--id names one document; add files one at a time to give each an id")
-    meta = {"title": args.title, "doc_number": args.doc_number, "issuer": args.issuer, "date": _date(args.date)}
+    meta = {"title": args.title, "doc_number": args.doc_number, "issuer": args.issuer, "date": _date(args.date),
+            "kind": _kind(args.kind), "region": args.region, "effective": _date(args.effective, "--effective")}
     added, report = add_documents(args.corpus, args.index, args.files, meta, args.doc_id, progress=progress_bar())
     for entry in added:
         print(f"added {entry.doc_id}: {entry.meta.get('title')}")
@@ -82,13 +84,21 @@ def cmd_add(args) -> int:
     return 0
 
 
-def _date(value):
+def _date(value, option: str = "--date"):
     import re
 
     if value is None:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise BadInput(f"--date {value!r}: expected YYYY-MM-DD")
+        raise BadInput(f"{option} {value!r}: expected YYYY-MM-DD")
+    return value
+
+
+def _kind(value):
+    from indexer.records import KINDS
+
+    if value is not None and value not in KINDS:
+        raise BadInput(f"--kind {value!r}: use one of {'、'.join(KINDS)}")
     return value
 
 

@@ -55,13 +55,25 @@ class KnowledgeBase:
         return self.stored.clauses[i]
 
     def documents(self) -> list[dict]:
+        """One flat object per document: its record (CONTRACTS.md: issuer, 文号, kind, level, region,
+        dates, edition, status, links) with the clause count, file, content hash and page metadata."""
         out = []
         for doc_id, rec in self.stored.documents.items():
             meta = rec.get("meta", {})
-            out.append({"doc_id": doc_id, "title": rec["title"], "clauses": rec["clauses"], "file": rec.get("file"),
-                        "issuer": meta.get("issuer"), "doc_number": meta.get("doc_number"), "date": meta.get("date"),
-                        "source": meta.get("source"), "published": meta.get("published"), "hash": rec["hash"]})
+            record = rec.get("record") or {"doc_id": doc_id, "title": rec["title"], "issuer": meta.get("issuer"),
+                                           "doc_number": meta.get("doc_number"), "issued": meta.get("date"),
+                                           "source": meta.get("source"), "file": rec.get("file")}
+            out.append({**record, "doc_id": doc_id, "title": rec["title"], "clauses": rec["clauses"],
+                        "file": rec.get("file"), "date": record.get("issued"), "source": meta.get("source"),
+                        "published": meta.get("published"), "hash": rec["hash"]})
         return out
+
+    def document(self, doc_id: str) -> dict:
+        """The record of one document (as in documents())."""
+        for doc in self.documents():
+            if doc["doc_id"] == doc_id:
+                return doc
+        raise BadInput(f"{doc_id}: no such document in the index")
 
     @functools.cached_property
     def _corpus_text(self) -> str:
