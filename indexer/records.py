@@ -62,6 +62,24 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 # 文号: 国发〔2016〕64号, 法释〔2021〕11号, 劳社部发[2008]3号
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*第?\d{1,4}号")
 _DOC_NUMBER_LINE = re.compile(rf"^{DOC_NUMBER.pattern}$")
+# a 文号 inside running text: the issuer's abbreviation is short (国发, 辽委发, 民发) — 1 to 6 characters
+DOC_NUMBER_REF = re.compile(r"[\u4e00-\u9fff]{1,6}[〔\[［]\s*(?:19|20)\d\d\s*[〕\]］]\s*第?\d{1,4}号")
+
+
+_TITLE_REF = re.compile(r"《([^《》]{2,80})》")
+
+
+_REF_LEAD = re.compile(r"^(?:根据|依照|按照|依据|参照|执行|详见|见|和|及|与|以及|或者|或|的|文件|印发)+(?=[\u4e00-\u9fff])")
+
+
+def references_in(text: str) -> list[str]:
+    """Documents a text refers to, in order, each once: 《…》 titles (inner 〈〉 read as 《》) and 文号."""
+    found: list[str] = []
+    for m in _TITLE_REF.finditer(text):
+        found.append(m.group(1).replace("〈", "《").replace("〉", "》"))
+    # the abbreviation cannot be told from a word before it by characters alone: drop the connecting words
+    found.extend(_REF_LEAD.sub("", m.group(0)) for m in DOC_NUMBER_REF.finditer(text))
+    return list(dict.fromkeys(found))
 
 
 def iso_date(year: str, month: str, day: str) -> str | None:
