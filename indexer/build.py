@@ -14,7 +14,7 @@ from .clause import Clause
 from .corpus import list_documents
 from .dense import build_faiss
 from .encoders import DEFAULT_ENCODER, get_encoder
-from .records import build_record, link_editions
+from .records import build_record, link_editions, link_references
 from .errors import BadInput, IndexUnusable
 from .segment import segment_document
 from .store import index_exists, read_manifest, write_index
@@ -67,6 +67,7 @@ def segment_corpus(corpus_dir: Path) -> tuple[list[Clause], dict[str, dict]]:
     vocabulary = default_vocabulary()
     clauses: list[Clause] = []
     documents: dict[str, dict] = {}
+    refs_by_doc: dict[str, list[str]] = {}
     entries = list_documents(corpus_dir)
     if not entries:
         raise BadInput(f"{corpus_dir}: no documents in the corpus (add one with: policykb add FILE)")
@@ -77,9 +78,11 @@ def segment_corpus(corpus_dir: Path) -> tuple[list[Clause], dict[str, dict]]:
             clause.tags = tag_clause(clause, vocabulary)
         clauses.extend(doc_clauses)
         record = build_record(entry.doc_id, doc.title, doc.text, doc.meta, entry.path.name)
+        refs_by_doc[entry.doc_id] = [ref for clause in doc_clauses for ref in clause.refs]
         documents[entry.doc_id] = {"hash": entry.content_hash, "title": doc.title, "clauses": len(doc_clauses),
                                    "file": entry.path.name, "meta": doc.meta, "record": record}
-    link_editions([d["record"] for d in documents.values()])
+    records = link_editions([d["record"] for d in documents.values()])
+    link_references(records, refs_by_doc)
     for rec in documents.values():
         rec["record"] = rec["record"].to_json()
     return clauses, documents

@@ -46,6 +46,8 @@ class DocumentRecord:
     subtitle: str = ""
     locality: str | None = None         # the city or county below the province, for 市级/县级 documents
     version: str | None = None          # the date this edition is of (orders editions)
+    references: list[dict] = field(default_factory=list)  # [{"ref": "社会救助暂行办法", "doc_id": …}] found in the library
+    missing_refs: list[str] = field(default_factory=list)  # documents it refers to that the library lacks
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -462,4 +464,66 @@ def link_editions(records: list[DocumentRecord], today: str | None = None) -> li
                 rec.status = "现行有效"
             else:
                 rec.status = "已被修订"
+    return records
+
+
+# --- references between documents ----------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def document_genres() -> tuple[str, ...]:
+    lines = (VOCAB_DIR / "document_genres.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(sorted((l.strip() for l in lines if l.strip() and not l.startswith("#")), key=len, reverse=True))
+
+
+def is_document_reference(ref: str) -> bool:
+    """A 文号, or a 《…》 title ending in a genre (法, 条例, 通知 …): 《农村五保供养证书》 is a certificate, not one."""
+    if DOC_NUMBER_REF.fullmatch(ref):
+        return True
+    name = re.sub(r"[（(][^）)]{1,8}[）)]$", "", ref.strip())
+    return name.endswith(document_genres())
+
+
+def match_key(title: str) -> str:
+    """A title for matching references: the work key without quotes, brackets or spaces."""
+    return re.sub(r"[“”\"'‘’《》〈〉「」\s·]", "", work_key(title))
+
+
+def number_key(number: str) -> str:
+    return re.sub(r"[〔\[［(（]", "〔", re.sub(r"[〕\]］)）]", "〕", number.replace(" ", "")))
+
+
+class ReferenceResolver:
+    """Finds the document of the library a reference names: by 文号, or by title (any edition; the
+    current one when several are present)."""
+
+    def __init__(self, records: list[DocumentRecord]) -> None:
+        self.by_title: dict[str, list[DocumentRecord]] = {}
+        self.by_number: dict[str, list[DocumentRecord]] = {}
+        for rec in records:
+            self.by_title.setdefault(match_key(rec.title), []).append(rec)
+            if rec.doc_number:
+                self.by_number.setdefault(number_key(rec.doc_number), []).append(rec)
+
+    def resolve(self, ref: str) -> DocumentRecord | None:
+        found = self.by_number.get(number_key(ref)) if DOC_NUMBER_REF.fullmatch(ref) else self.by_title.get(match_key(ref))
+        if not found:
+            return None
+        current = [r for r in found if r.status == "现行有效"]
+        return (current or sorted(found, key=lambda r: (r.version or "", r.doc_id)))[-1]
+
+
+def link_references(records: list[DocumentRecord], refs_by_doc: dict[str, list[str]]) -> list[DocumentRecord]:
+    """Set each record's `references` (refs found in the library) and `missing_refs` (not found), in the
+    order its clauses mention them; a document naming its own work is neither."""
+    resolver = ReferenceResolver(records)
+    for rec in records:
+        rec.references, rec.missing_refs = [], []
+        for ref in dict.fromkeys(refs_by_doc.get(rec.doc_id, [])):
+            if not is_document_reference(ref) or match_key(ref) == match_key(rec.title):
+                continue
+            target = resolver.resolve(ref)
+            if target is None:
+                rec.missing_refs.append(ref)
+            elif target.work != rec.work:
+                rec.references.append({"ref": ref, "doc_id": target.doc_id})
     return records

@@ -19,6 +19,7 @@ from indexer.vocabulary import default_vocabulary
 from .abstain import should_abstain, signals, times_mentioned
 from .analyze import analyze_question, explained_words
 from .compose import compose_answer
+from .documents import Library
 from .entitlements import find_entitlements
 from .retrieve import RetrievalConfig, Retriever, dense_query_text
 from .types import Answer, Hit
@@ -41,6 +42,7 @@ class KnowledgeBase:
         self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
+        self.library = Library(self.documents())
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -120,6 +122,7 @@ class KnowledgeBase:
         abstained = not hits or should_abstain(sig)
         weights, groups = self.retriever.question_terms(analysis)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
+        self.library.describe(citations)   # which document, article, edition and status each citation is
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000

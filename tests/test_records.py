@@ -156,3 +156,33 @@ def test_records_in_the_manifest_list_and_options(run_cli, tmp_path):
     assert "地方性法规 · 河北省人民代表大会常务委员会 · 河北省 · 2015年版 · 已被修订" in out
     code, _, err = run_cli("--index", index, "--corpus", corpus, "add", note, "--id", "n2", "--kind", "公告")
     assert code == 2 and "--kind" in err
+
+
+def test_citations_say_document_article_edition_status_and_references_are_linked(run_cli, tmp_path):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "救助办法.md").write_text(
+        "# 社会救助暂行办法\n\n2014年2月21日 中华人民共和国国务院令第649号公布\n\n<!-- INFO END -->\n\n"
+        "第十一条 申请最低生活保障，由共同生活的家庭成员向乡镇人民政府提出书面申请。\n\n"
+        "第十二条 本办法自2014年5月1日起施行。\n", encoding="utf-8")
+    (corpus / "某市条例.md").write_text(
+        "# 重庆市城乡居民最低生活保障条例\n\n2016年3月31日 重庆市第四届人民代表大会常务委员会第二十四次会议修订\n\n"
+        "<!-- INFO END -->\n\n第一条 根据《社会救助暂行办法》和《城市居民最低生活保障条例》，依照渝民发〔2015〕3号，"
+        "结合本市实际，制定本条例。持《低保证》领取保障金。\n", encoding="utf-8")
+    assert run_cli("--index", index, "--corpus", corpus, "build")[0] == 0
+    code, out, _ = run_cli("--index", index, "--corpus", corpus, "ask", "申请最低生活保障向哪里提出申请", "--json")
+    first = json.loads(out)["citations"][0]
+    assert first["clause_id"] == "救助办法/art011" and first["article"] == "第十一条"
+    assert first["label"] == "《社会救助暂行办法》第十一条 · 国务院令第649号 · 现行有效"
+    assert first["document"] == {"title": "社会救助暂行办法", "doc_number": "国务院令第649号", "issuer": "国务院",
+                                 "kind": "行政法规", "region": "全国", "edition": "2014年版", "status": "现行有效"}
+    code, out, _ = run_cli("--index", index, "--corpus", corpus, "ask", "申请最低生活保障向哪里提出申请")
+    assert "[1] 《社会救助暂行办法》第十一条 · 国务院令第649号 · 现行有效" in out
+    code, out, _ = run_cli("--index", index, "--corpus", corpus, "list", "--json")
+    docs = {d["doc_id"]: d for d in map(json.loads, out.splitlines())}
+    assert docs["某市条例"]["references"] == [{"ref": "社会救助暂行办法", "doc_id": "救助办法"}]
+    assert docs["某市条例"]["missing_refs"] == ["城市居民最低生活保障条例", "渝民发〔2015〕3号"]   # not 《低保证》
+    code, out, _ = run_cli("--index", index, "--corpus", corpus, "ask", "重庆低保条例是根据什么制定的", "--json")
+    cited = next(c for c in json.loads(out)["citations"] if c["clause_id"] == "某市条例/art001")
+    assert cited["refs"][0] == {"ref": "社会救助暂行办法", "doc_id": "救助办法"}
+    assert cited["label"] == "《重庆市城乡居民最低生活保障条例》第一条 · 2016年修订 · 现行有效"
