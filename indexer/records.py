@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -185,7 +186,8 @@ def _clean_body(name: str) -> str:
 
 def issuer_of(event: str) -> tuple[str | None, str | None]:
     """(issuing body, 文号) named by one history event: '中华人民共和国国务院令第649号公布' → ('国务院', '国务院令第649号')."""
-    bare = re.sub(r"《[^》]*》", "", event).strip()
+    bare = unicodedata.normalize("NFKC", re.sub(r"《[^》]*》", "", event).strip())   # 第１２５号 → 第125号
+    bare = re.sub(r"^经", "", bare)
     number = None
     m = re.search(r"([\u4e00-\u9fff、]+?)(令|公告)第?(\d+)号", bare) or re.search(r"([\u4e00-\u9fff、]+?)第(\d+)号(令)", bare)
     if m and not re.search(r"会议$", m.group(1)):
@@ -207,7 +209,7 @@ def issuer_of(event: str) -> tuple[str | None, str | None]:
         return m.group(1) + body, None
     if re.match(r"^(中华人民共和国)?国务院", bare):
         return "国务院", None
-    m = re.match(r"^(?:中华人民共和国)?([\u4e00-\u9fff、]{2,30}?)(?:第[^次]{1,6}次[^会]{0,6}会议)?(?:审议)?(公布|发布|印发|通过|批准)", bare)
+    m = re.match(r"^(?:中华人民共和国)?([\u4e00-\u9fff、]{2,30}?)(?:第[^次]{1,6}次)?(?:(?:部长|主任|局长|署长|行长)办公会议|[部局委署行常]务会议|全体会议|会议)?(?:审议)?(公布|发布|印发|通过|批准)", bare)
     if m and not re.match(r"^第", m.group(1)):
         return _clean_body(m.group(1)), None
     return None, None
@@ -370,6 +372,9 @@ def build_record(doc_id: str, title: str, body: str, meta: dict, file_name: str 
             body_name, number = issuer_of(ev["event"])
             issuer = issuer or body_name
             doc_number = doc_number or number
+    for ev in history:                 # else the body that revised it ("公安部令第127号修订发布")
+        if issuer is None and event_kind(ev["event"]) == "revised":
+            issuer = issuer_of(ev["event"])[0]
     approvers = tuple(a for a in (issuer_of(re.sub(r"^经", "", ev["event"]))[0] for ev in history
                                   if event_kind(ev["event"]) == "approved") if a)
     if issuer and re.match(r"^[省市县州](第?[一二三四五六七八九十]{1,4}届)?人民代表大会", issuer):
