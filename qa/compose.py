@@ -177,25 +177,26 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
 
 # --- a list question over one article ("特困人员供养包括哪些内容？" → 第十五条's (一)(二)…) -------------
 ARTICLE_LEAD_SHARE = 0.5  # the article's lead-in must carry at least this share of the question's weight
+ARTICLE_LEAD_FAR = 0.9    # … or, for a hit ranked 4th to 6th, nearly all of it ("医疗救助采取下列方式：")
 
 
 def listed_article(analysis: Analysis, hits: list[Hit], terms: dict[str, float]) -> tuple[Hit, list] | None:
     """(hit, items) when the question asks for a list and one of the top hits is an article whose lead-in
-    ("特困人员供养的内容包括：") says most of what is asked and whose items follow it; the best-matching
-    lead-in wins, a tie going to the higher-ranked hit."""
+    ("特困人员供养的内容包括：") says most of what is asked and whose items follow it (among the top three),
+    or nearly all of it (4th to 6th); the best-matching lead-in wins, a tie going to the higher-ranked hit."""
     if analysis.qtype != "list":
         return None
     total = matched_weight(analysis.normalized, terms) or 1.0
-    best, best_share = None, ARTICLE_LEAD_SHARE
-    for hit in hits[:3]:
+    best, best_share = None, 0.0
+    for rank, hit in enumerate(hits[:6]):
         if not hit.clause.article:
             continue
         items = article_items(hit.clause)
         if len(items) < 2:
             continue
-        lead = normalize(hit.clause.text[: items[0][1]])
-        share = matched_weight(lead, terms) / total
-        if share > best_share + 1e-9 or (best is None and share >= best_share):
+        share = matched_weight(normalize(hit.clause.text[: items[0][1]]), terms) / total
+        floor = ARTICLE_LEAD_SHARE if rank < 3 else ARTICLE_LEAD_FAR
+        if share >= floor - 1e-9 and share > best_share + 1e-9:
             best, best_share = (hit, items), share
     return best
 
