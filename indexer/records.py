@@ -239,24 +239,30 @@ def provinces() -> dict[str, str]:
     return names
 
 
-def province_at_start(text: str) -> str | None:
-    """The province a name or title opens with: '上海市社会救助条例' → '上海市', '辽宁省人民政府' → '辽宁省'."""
+def province_prefix(text: str) -> tuple[str, str] | None:
+    """(full name, the words used) of the province a name or title opens with: '辽宁省人民政府' → ('辽宁省', '辽宁省')."""
     for name in sorted(provinces(), key=len, reverse=True):
         if text.startswith(name):
-            return provinces()[name]
+            return provinces()[name], name
     return None
 
 
-_LOCALITY = re.compile(r"^([\u4e00-\u9fff]{1,8}?(?:自治州|自治县|地区|市|州|盟|县|旗|区))(?![市县区州旗场])(?<!^国家市)"
+def province_at_start(text: str) -> str | None:
+    """The province a name or title opens with: '上海市社会救助条例' → '上海市', '河南扶贫条例' → '河南省'."""
+    found = province_prefix(text)
+    return found[0] if found else None
+
+
+_LOCALITY = re.compile(r"^([\u4e00-\u9fff]{1,8}?(?:自治州|自治县|地区|市|州|盟|县|旗|区))(?![市县区州旗场])"
                        r"(?=人民|第|[\u4e00-\u9fff]*?(?:委员会|政府|局|厅|办|部))")
 
 
 def place_of_issuer(issuer: str) -> tuple[str | None, str | None, str | None]:
     """(region, level, locality) an issuing body's name states: '上海市人民代表大会常务委员会' → ('上海市', '省级', None)."""
     first = issuer.split("、")[0]
-    province = province_at_start(first)
-    rest = first[len(next(n for n in sorted(provinces(), key=len, reverse=True) if first.startswith(n))):] if province else first
-    m = _LOCALITY.match(rest)
+    found = province_prefix(first)
+    province, rest = (found[0], first[len(found[1]):]) if found else (None, first)
+    m = _LOCALITY.match(rest) if not rest.startswith(("国家", "中国", "中华", "全国")) else None
     if province and not m:
         return province, "省级", None
     if m:
