@@ -239,9 +239,14 @@ def provinces() -> dict[str, str]:
     return names
 
 
+@functools.lru_cache(maxsize=1)
+def _province_names_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(provinces(), key=len, reverse=True))
+
+
 def province_prefix(text: str) -> tuple[str, str] | None:
     """(full name, the words used) of the province a name or title opens with: '辽宁省人民政府' → ('辽宁省', '辽宁省')."""
-    for name in sorted(provinces(), key=len, reverse=True):
+    for name in _province_names_longest_first():
         if text.startswith(name):
             return provinces()[name], name
     return None
