@@ -46,6 +46,7 @@ def cmd_inspect(args) -> int:
         doc = read_document(args.file, args.file.stem)
         clauses = segment_document(doc)
         print(render_tree(doc.title, doc.text, clauses))
+        print(_record_line(doc, args.file.name))
         return 0
     entries = list_documents(args.corpus)
     if args.doc:
@@ -55,7 +56,19 @@ def cmd_inspect(args) -> int:
     for entry in entries:
         doc = entry.load()
         print(render_tree(f"{doc.doc_id}  {doc.title}", doc.text, segment_document(doc)))
+        print(_record_line(doc, entry.path.name))
     return 0
+
+
+def _record_line(doc, file_name: str) -> str:
+    """What the document's own text says about it (before editions are linked across the corpus)."""
+    from indexer.records import build_record
+
+    record = build_record(doc.doc_id, doc.title, doc.text, doc.meta, file_name)
+    facts = [record.kind, record.issuer, record.doc_number, record.level, record.region, record.edition,
+             record.issued and f"发布 {record.issued}", record.revised and f"修订 {record.revised}",
+             record.effective and f"施行 {record.effective}"]
+    return "  record: " + " · ".join(f for f in facts if f)
 
 
 def cmd_list(args) -> int:

@@ -186,3 +186,10 @@ def test_citations_say_document_article_edition_status_and_references_are_linked
     cited = next(c for c in json.loads(out)["citations"] if c["clause_id"] == "某市条例/art001")
     assert cited["refs"][0] == {"ref": "社会救助暂行办法", "doc_id": "救助办法"}
     assert cited["label"] == "《重庆市城乡居民最低生活保障条例》第一条 · 2016年修订 · 现行有效"
+
+
+@needs_policies
+def test_inspect_shows_what_the_text_says_about_the_document(run_cli):
+    code, out, _ = run_cli("inspect", "--file", POLICIES / "社会救助暂行办法(2019-03-02).md")
+    assert code == 0
+    assert "record: 行政法规 · 国务院 · 国务院令第649号 · 国家 · 全国 · 2019年版 · 发布 2014-02-21 · 施行 2014-05-01" in out
