@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .clause import Document
 from .errors import BadInput
+from .records import split_header
 
 # A policy document is at most a few MB of text; anything larger is refused before it is read.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -41,12 +42,20 @@ def read_document(path: Path, doc_id: str, title: str | None = None, meta: dict 
     if size > MAX_DOCUMENT_BYTES:
         raise BadInput(f"{path}: {size / 1e6:.1f} MB is over the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB limit for one document")
     data = path.read_bytes()
-    text = extract_text(data, suffix, str(path))
+    header = None
+    if suffix in (".md", ".markdown", ".txt"):
+        # The LawRefBook header (title, history lines, <!-- INFO END -->) is metadata, not a clause.
+        header, text = split_header(decode_bytes(data, str(path)))
+        text = markdown_to_text(text) if suffix != ".txt" else text
+    else:
+        text = extract_text(data, suffix, str(path))
     cleaned, page_meta = clean_text(text)
     if not re.search(r"[\w\u4e00-\u9fff]", cleaned):
         raise BadInput(f"{path}: no text left after cleaning")
     merged = {**page_meta, **(meta or {})}
-    doc_title = title or merged.get("title") or guess_title(cleaned) or doc_id
+    if header:
+        merged["header"] = header
+    doc_title = title or merged.get("title") or (header or {}).get("title") or guess_title(cleaned) or doc_id
     merged["title"] = doc_title
     return Document(doc_id=doc_id, title=doc_title, text=cleaned, meta=merged)
 

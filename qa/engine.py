@@ -19,6 +19,7 @@ from indexer.vocabulary import default_vocabulary
 from .abstain import should_abstain, signals, times_mentioned
 from .analyze import analyze_question, explained_words
 from .compose import compose_answer
+from .documents import Library
 from .entitlements import find_entitlements
 from .retrieve import RetrievalConfig, Retriever, dense_query_text
 from .types import Answer, Hit
@@ -41,6 +42,7 @@ class KnowledgeBase:
         self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
+        self.library = Library(self.documents())
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -55,13 +57,25 @@ class KnowledgeBase:
         return self.stored.clauses[i]
 
     def documents(self) -> list[dict]:
+        """One flat object per document: its record (CONTRACTS.md: issuer, 文号, kind, level, region,
+        dates, edition, status, links) with the clause count, file, content hash and page metadata."""
         out = []
         for doc_id, rec in self.stored.documents.items():
             meta = rec.get("meta", {})
-            out.append({"doc_id": doc_id, "title": rec["title"], "clauses": rec["clauses"], "file": rec.get("file"),
-                        "issuer": meta.get("issuer"), "doc_number": meta.get("doc_number"), "date": meta.get("date"),
-                        "source": meta.get("source"), "published": meta.get("published"), "hash": rec["hash"]})
+            record = rec.get("record") or {"doc_id": doc_id, "title": rec["title"], "issuer": meta.get("issuer"),
+                                           "doc_number": meta.get("doc_number"), "issued": meta.get("date"),
+                                           "source": meta.get("source"), "file": rec.get("file")}
+            out.append({**record, "doc_id": doc_id, "title": rec["title"], "clauses": rec["clauses"],
+                        "file": rec.get("file"), "date": record.get("issued"), "source": meta.get("source"),
+                        "published": meta.get("published"), "hash": rec["hash"]})
         return out
+
+    def document(self, doc_id: str) -> dict:
+        """The record of one document (as in documents())."""
+        for doc in self.documents():
+            if doc["doc_id"] == doc_id:
+                return doc
+        raise BadInput(f"{doc_id}: no such document in the index")
 
     @functools.cached_property
     def _corpus_text(self) -> str:
@@ -108,6 +122,7 @@ class KnowledgeBase:
         abstained = not hits or should_abstain(sig)
         weights, groups = self.retriever.question_terms(analysis)
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
+        self.library.describe(citations)   # which document, article, edition and status each citation is
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000
