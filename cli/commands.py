@@ -197,4 +197,4 @@ def cmd_serve(args) -> int:
 
     kb = _kb(args)
     kb.warm_up()  # before listening: the first request does not pay for the lazy parts
-    return serve(kb, args.host, args.port)
+    return serve(kb, args.host, args.port, args.corpus, args.index)
