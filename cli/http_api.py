@@ -274,12 +274,14 @@ def make_app(kb, corpus_dir: Path | None = None, index_dir: Path | None = None, 
         """Add one document: the request body is the file (.txt .md .html .docx .pdf, at most 20 MB)."""
         from indexer.load import SUPPORTED_SUFFIXES
 
-        name = Path(filename).name
+        from indexer.corpus import make_doc_id
+
+        name = Path(filename.replace("\\", "/")).name
         suffix = Path(name).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             raise ApiError(400, f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
         with tempfile.TemporaryDirectory(prefix="policykb-upload-") as tmp:
-            path = Path(tmp) / name
+            path = Path(tmp) / f"upload{suffix}"  # the client's name is only used for the document id
             with open(path, "wb") as fh:
                 async for chunk in request.stream():
                     fh.write(chunk)
@@ -288,7 +290,7 @@ def make_app(kb, corpus_dir: Path | None = None, index_dir: Path | None = None, 
             def add(corpus_dir, index_dir):
                 from qa.library import add_documents
 
-                return add_documents(corpus_dir, index_dir, [path], meta, id, wait=0)
+                return add_documents(corpus_dir, index_dir, [path], meta, id or make_doc_id(name), wait=0)
 
             try:
                 added, report = await run_in_threadpool(library.change, add)
