@@ -41,6 +41,7 @@ from .errors import BadInput, IndexUnusable
 
 DEFAULT_WAIT_S = 600.0  # how long a second writer waits for the first one before giving up
 FAULT_ENV = "POLICYKB_FAULT"  # test hook: the name of a step at which the process kills itself (SIGKILL)
+SWAP_ENV = "POLICYKB_SWAP"  # "rename": swap with two renames, as on systems without renameat2 (and in tests)
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -288,7 +289,7 @@ def swap_in(new_dir: Path, index_dir: Path) -> None:
             with _swapping(paths):
                 if not paths.index.exists():
                     os.rename(new_dir, paths.index)
-                elif not _exchange(Path(new_dir), paths.index):
+                elif os.environ.get(SWAP_ENV) == "rename" or not _exchange(Path(new_dir), paths.index):
                     os.rename(paths.index, entry["old"])
                     fault_point("between-renames")
                     os.rename(new_dir, paths.index)

@@ -46,11 +46,15 @@ def library(built, tmp_path):
     return tmp_path
 
 
-def _cli(library: Path, *args, fault: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def _cli(library: Path, *args, fault: str | None = None, timeout: float = 300,
+         swap: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(transaction.FAULT_ENV, None)
+    env.pop(transaction.SWAP_ENV, None)
     if fault:
         env[transaction.FAULT_ENV] = fault
+    if swap:
+        env[transaction.SWAP_ENV] = swap
     return subprocess.run([sys.executable, "-m", "cli.main", "--index", str(library / "index"),
                            "--corpus", str(library / "corpus"), *map(str, args)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -109,6 +113,13 @@ def test_rebuild_killed_at_the_swap_is_recovered(library, point):
     _consistent(library)
     rebuild(library / "corpus", library / "index")
     assert "revised" in " ".join(c.text for c in load_index(library / "index").clauses)
+
+
+def test_add_killed_between_the_two_renames_of_a_system_without_exchange(library):
+    killed = _cli(library, "add", library / "incoming" / "gamma.txt", fault="between-renames", swap="rename")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not (library / "index").exists()  # the old index moved aside, the new one not yet in place
+    assert _consistent(library) == {"alpha", "beta", "gamma"}  # the journal's complete new index is put in place
 
 
 def test_add_killed_mid_build_by_the_clock(library):
