@@ -330,8 +330,11 @@ def make_app(kb, corpus_dir: Path | None = None, index_dir: Path | None = None, 
                     questions = Path(tmp) / "questions.jsonl"
                     questions.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in body.questions),
                                          encoding="utf-8")
-                summary = run_evaluation(library.kb, questions, Path(tmp) / "report", systems=body.systems,
-                                         variants=None)
+                try:
+                    summary = run_evaluation(library.kb, questions, Path(tmp) / "report", systems=body.systems,
+                                             variants=None)
+                except BadInput as exc:
+                    raise ApiError(400, str(exc).replace(str(questions), "questions")) from None
             summary.pop("report", None)  # a temporary folder, gone by now
             return UnicodeJSON(summary)
         finally:

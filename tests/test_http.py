@@ -270,3 +270,17 @@ def test_upload_and_remove_with_the_credential_while_others_read(library_api):
         reader.join()
     assert answers and set(answers) == {200}
     assert not (corpus / "water.txt").exists()
+
+
+def test_rebuild_and_evaluation_with_the_credential(library_api):
+    port, corpus, index, _ = library_api
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    status, body = _call(port, "POST", "/rebuild", headers=auth)
+    assert status == 200 and body["documents"] == 1 and body["embedded"] == 0
+    lines = (CORPUS.parent / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:2]
+    questions = [json.loads(line) for line in lines]
+    status, body = _call(port, "POST", "/eval", {"systems": ["bm25"], "questions": questions},
+                         headers={**auth, "Content-Type": "application/json"})
+    assert status == 200 and body["questions"] == 2 and set(body["systems"]) == {"bm25"}
+    status, body = _call(port, "POST", "/eval", {"questions": [{"id": "x"}]}, headers={**auth, "Content-Type": "application/json"})
+    assert status == 400 and "questions" in body["error"] and "policykb-eval-" not in body["error"]
