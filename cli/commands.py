@@ -18,13 +18,17 @@ def _kb(args):
     return open_knowledge_base(args.index, args.corpus, progress=progress_bar())
 
 
+def _waiting(holder: str) -> None:
+    print(f"policykb: waiting for another library change to finish ({holder}) …", file=sys.stderr)
+
+
 def cmd_build(args) -> int:
-    from indexer.build import build_index
+    from qa.library import rebuild
 
     if args.backend == "milvus":
         raise BadInput("--backend milvus is not available in this version; the local faiss backend "
                        "(--backend local, the default) serves every command")
-    report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar())
+    report = rebuild(args.corpus, args.index, args.encoder, progress=progress_bar(), on_wait=_waiting)
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
           f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
     return 0
@@ -90,7 +94,8 @@ def cmd_add(args) -> int:
         raise BadInput("--id names one document; add files one at a time to give each an id")
     meta = {"title": args.title, "doc_number": args.doc_number, "issuer": args.issuer, "date": _date(args.date),
             "kind": _kind(args.kind), "region": args.region, "effective": _date(args.effective, "--effective")}
-    added, report = add_documents(args.corpus, args.index, args.files, meta, args.doc_id, progress=progress_bar())
+    added, report = add_documents(args.corpus, args.index, args.files, meta, args.doc_id, progress=progress_bar(),
+                                  on_wait=_waiting)
     for entry in added:
         print(f"added {entry.doc_id}: {entry.meta.get('title')}")
     print(f"index: {report.documents} document(s), {report.clauses} clauses", file=sys.stderr)
@@ -118,7 +123,7 @@ def _kind(value):
 def cmd_remove(args) -> int:
     from qa.library import remove_documents
 
-    entry, report = remove_documents(args.corpus, args.index, args.doc_id, progress=progress_bar())
+    entry, report = remove_documents(args.corpus, args.index, args.doc_id, progress=progress_bar(), on_wait=_waiting)
     print(f"removed {entry.doc_id}" + ("" if report else " (the corpus is now empty; the old index is left as it was)"))
     return 0
 
@@ -215,4 +220,4 @@ def cmd_serve(args) -> int:
 
     kb = _kb(args)
     kb.warm_up()  # before listening: the first request does not pay for the lazy parts
-    return serve(kb, args.host, args.port)
+    return serve(kb, args.host, args.port, args.corpus, args.index)

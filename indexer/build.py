@@ -113,6 +113,15 @@ def _previous_vectors(index_dir: Path, encoder_name: str, dim: int, documents: d
 
 def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = None,
                 progress: Progress | None = None) -> BuildReport:
+    """Build under the library's writer lock (re-entrant: a library change already holds it)."""
+    from .transaction import writer
+
+    with writer(index_dir, what="build"):
+        return _build_index(corpus_dir, index_dir, encoder_name, progress)
+
+
+def _build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None,
+                 progress: Progress | None) -> BuildReport:
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if encoder_name is None:
         try:

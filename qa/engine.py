@@ -8,7 +8,6 @@ import functools
 import time
 from pathlib import Path
 
-from indexer.build import build_index
 from indexer.encoders import get_encoder
 from indexer.errors import BadInput, IndexUnusable
 from indexer.normalize import normalize_uncached
@@ -141,10 +140,12 @@ class KnowledgeBase:
 
 def ensure_index(index_dir: Path, corpus_dir: Path, progress=None) -> StoredIndex:
     """The index, built first when it is missing; IndexUnusable (exit 3) when it cannot be built or read."""
+    from .library import ensure_built
+
     index_dir, corpus_dir = Path(index_dir), Path(corpus_dir)
     if not index_exists(index_dir):
         try:
-            build_index(corpus_dir, index_dir, progress=progress)
+            ensure_built(corpus_dir, index_dir, progress=progress)
         except BadInput as exc:
             raise IndexUnusable(f"no index at {index_dir} and it cannot be built: {exc}") from None
     return load_index(index_dir, expect_dictionary=default_vocabulary().digest)
