@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import report
+from . import http_report, report
 from .machine import describe_machine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,6 +96,10 @@ def plan(index: Path, corpus: Path, quick: bool, opens: int) -> list[tuple[str, 
     tasks.append(("faiss-sweep", ["faiss-sweep", "--sizes", ",".join(map(str, sizes))], None))
     real_sizes = [s for s in sizes if s >= 10000]
     tasks.append(("faiss-real", ["faiss-real", "--sizes", ",".join(map(str, real_sizes)), *seed], None))
+    tasks += [("http-50", ["http-load", *seed, "--clients", "50", "--seconds", "30"], None),
+              ("http-slow", ["http-slow", *seed, "--clients", "50", "--seconds", "30"], None),
+              ("http-change", ["http-change", *seed, "--clients", "50", "--seconds", "30"], None),
+              ("http-200", ["http-load", *seed, "--clients", "200", "--seconds", "30"], None)]
     for size in (10000,) if quick else (10000, 100000):
         rounds = ["--rounds", "1"] if size >= 100000 else []
         tasks.append((f"scale-engine-{size}", ["scale-engine", "--size", str(size), *seed], None))
@@ -109,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus", help="seed corpus folder (default ./corpus)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.json", help="JSON results file")
     parser.add_argument("--markdown", type=Path, help="also write the results as Markdown (e.g. bench/RESULTS.md)")
+    parser.add_argument("--append", type=Path, metavar="FILE",
+                        help="append the HTTP load and fault figures to FILE (e.g. bench/RESULTS.md); "
+                             "`--only http --append bench/RESULTS.md` measures and records just those")
     parser.add_argument("--only", default="", help="comma-separated task names to run (the seed build always runs)")
     parser.add_argument("--opens", type=int, default=3, help="fresh processes that time opening the knowledge base")
     parser.add_argument("--wait-quiet", type=float, default=10.0, metavar="S",
@@ -173,10 +180,17 @@ def publish(results: dict, args, write_json: bool = True) -> int:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"JSON: {args.out}", file=sys.stderr)
     print(report.render_text(results))
+    print(http_report.render_http_text(results))
+    command = "python -m bench" + (" --quick" if results["quick"] else "")
     if args.markdown:
-        command = "python -m bench" + (" --quick" if results["quick"] else "")
-        args.markdown.write_text(report.render_markdown(results, command), encoding="utf-8")
+        args.markdown.write_text(report.render_markdown(results, command) + http_report.render_http_markdown(results, command),
+                                 encoding="utf-8")
         print(f"Markdown: {args.markdown}", file=sys.stderr)
+    if args.append and http_report.render_http_markdown(results, command):
+        with open(args.append, "a", encoding="utf-8") as fh:
+            only = f" --only {args.only}" if getattr(args, "only", "") else ""
+            fh.write(http_report.render_http_markdown(results, command + only + f" --append {args.append}"))
+        print(f"appended the HTTP figures to {args.append}", file=sys.stderr)
     return 0
 
 

@@ -30,6 +30,13 @@ def _scale(name):
     return run
 
 
+def _http(name):
+    def run(*args):
+        from . import http_load
+        return getattr(http_load, name)(*args)
+    return run
+
+
 TASKS = {
     "build": lambda a: _seed("task_build")(a.corpus, a.index),
     "open": lambda a: _seed("task_open")(a.corpus, a.index),
@@ -43,6 +50,9 @@ TASKS = {
     "scale-baseline": lambda a: _scale("task_scale_baseline")(a.index, a.size, a.rounds or 2),
     "faiss-sweep": lambda a: _scale("task_faiss_sweep")([int(s) for s in a.sizes.split(",")]),
     "faiss-real": lambda a: _scale("task_faiss_real")(a.index, [int(s) for s in a.sizes.split(",")]),
+    "http-load": lambda a: _http("task_http_load")(a.index, a.corpus, a.out.parent, a.clients, a.seconds),
+    "http-slow": lambda a: _http("task_http_slow")(a.index, a.corpus, a.out.parent, a.clients, a.seconds),
+    "http-change": lambda a: _http("task_http_change")(a.index, a.corpus, a.out.parent, a.clients, a.seconds),
 }
 
 
@@ -55,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int)
     parser.add_argument("--sizes", default="")
     parser.add_argument("--rounds", type=int, default=0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
     if args.task not in TASKS:
         parser.error(f"unknown task {args.task!r}; one of {', '.join(TASKS)}")

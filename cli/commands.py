@@ -18,13 +18,17 @@ def _kb(args):
     return open_knowledge_base(args.index, args.corpus, progress=progress_bar())
 
 
+def _waiting(holder: str) -> None:
+    print(f"policykb: waiting for another library change to finish ({holder}) …", file=sys.stderr)
+
+
 def cmd_build(args) -> int:
-    from indexer.build import build_index
+    from qa.library import rebuild
 
     if args.backend == "milvus":
         raise BadInput("--backend milvus is not available in this version; the local faiss backend "
                        "(--backend local, the default) serves every command")
-    report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar())
+    report = rebuild(args.corpus, args.index, args.encoder, progress=progress_bar(), on_wait=_waiting)
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
           f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
     return 0
@@ -46,6 +50,7 @@ def cmd_inspect(args) -> int:
         doc = read_document(args.file, args.file.stem)
         clauses = segment_document(doc)
         print(render_tree(doc.title, doc.text, clauses))
+        print(_record_line(doc, args.file.name))
         return 0
     entries = list_documents(args.corpus)
     if args.doc:
@@ -55,7 +60,19 @@ def cmd_inspect(args) -> int:
     for entry in entries:
         doc = entry.load()
         print(render_tree(f"{doc.doc_id}  {doc.title}", doc.text, segment_document(doc)))
+        print(_record_line(doc, entry.path.name))
     return 0
+
+
+def _record_line(doc, file_name: str) -> str:
+    """What the document's own text says about it (before editions are linked across the corpus)."""
+    from indexer.records import build_record
+
+    record = build_record(doc.doc_id, doc.title, doc.text, doc.meta, file_name)
+    facts = [record.kind, record.issuer, record.doc_number, record.level, record.region, record.edition,
+             record.issued and f"发布 {record.issued}", record.revised and f"修订 {record.revised}",
+             record.effective and f"施行 {record.effective}"]
+    return "  record: " + " · ".join(f for f in facts if f)
 
 
 def cmd_list(args) -> int:
@@ -65,7 +82,8 @@ def cmd_list(args) -> int:
         print_jsonl(docs)
     else:
         for d in docs:
-            print(f"{d['doc_id']}\t{d['clauses']} clauses\t{d['title']}")
+            facts = " · ".join(str(d[k]) for k in ("kind", "issuer", "doc_number", "region", "edition", "status") if d.get(k))
+            print(f"{d['doc_id']}\t{d['clauses']} clauses\t{d['title']}" + (f"\t{facts}" if facts else ""))
     return 0
 
 
@@ -74,28 +92,38 @@ def cmd_add(args) -> int:
 
     if args.doc_id and len(args.files) > 1:
         raise BadInput("--id names one document; add files one at a time to give each an id")
-    meta = {"title": args.title, "doc_number": args.doc_number, "issuer": args.issuer, "date": _date(args.date)}
-    added, report = add_documents(args.corpus, args.index, args.files, meta, args.doc_id, progress=progress_bar())
+    meta = {"title": args.title, "doc_number": args.doc_number, "issuer": args.issuer, "date": _date(args.date),
+            "kind": _kind(args.kind), "region": args.region, "effective": _date(args.effective, "--effective")}
+    added, report = add_documents(args.corpus, args.index, args.files, meta, args.doc_id, progress=progress_bar(),
+                                  on_wait=_waiting)
     for entry in added:
         print(f"added {entry.doc_id}: {entry.meta.get('title')}")
     print(f"index: {report.documents} document(s), {report.clauses} clauses", file=sys.stderr)
     return 0
 
 
-def _date(value):
+def _date(value, option: str = "--date"):
     import re
 
     if value is None:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise BadInput(f"--date {value!r}: expected YYYY-MM-DD")
+        raise BadInput(f"{option} {value!r}: expected YYYY-MM-DD")
+    return value
+
+
+def _kind(value):
+    from indexer.records import KINDS
+
+    if value is not None and value not in KINDS:
+        raise BadInput(f"--kind {value!r}: use one of {'、'.join(KINDS)}")
     return value
 
 
 def cmd_remove(args) -> int:
     from qa.library import remove_documents
 
-    entry, report = remove_documents(args.corpus, args.index, args.doc_id, progress=progress_bar())
+    entry, report = remove_documents(args.corpus, args.index, args.doc_id, progress=progress_bar(), on_wait=_waiting)
     print(f"removed {entry.doc_id}" + ("" if report else " (the corpus is now empty; the old index is left as it was)"))
     return 0
 
@@ -210,4 +238,4 @@ def cmd_serve(args) -> int:
 
     kb = _kb(args)
     kb.warm_up()  # before listening: the first request does not pay for the lazy parts
-    return serve(kb, args.host, args.port)
+    return serve(kb, args.host, args.port, args.corpus, args.index)

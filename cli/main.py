@@ -80,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default=None)
     p.add_argument("--doc-number", default=None)
     p.add_argument("--issuer", default=None)
-    p.add_argument("--date", default=None, help="YYYY-MM-DD")
+    p.add_argument("--date", default=None, help="YYYY-MM-DD (issued)")
+    p.add_argument("--kind", default=None, help="法律, 行政法规, 部门规章, 地方性法规, 地方政府规章, 司法解释, 规划, 通知, 意见, 办法 or 其他")
+    p.add_argument("--region", default=None, help="全国, or a province (辽宁 / 辽宁省)")
+    p.add_argument("--effective", default=None, help="YYYY-MM-DD (in force from)")
 
     p = command("remove", "remove a document from the corpus and the index")
     p.add_argument("doc_id")

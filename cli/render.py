@@ -69,7 +69,8 @@ def render_answer(answer: dict) -> str:
     if answer["abstained"]:
         lines.append("（未覆盖：以下为最接近的条款）" if answer["citations"] else "")
     for c in answer["citations"]:
-        lines.append(f"[{c['rank']}] {c['doc_title']} › {' › '.join(c['path'])}  ({c['clause_id']})")
+        where = c.get("label") or c["doc_title"]
+        lines.append(f"[{c['rank']}] {where} › {' › '.join(c['path'])}  ({c['clause_id']})")
         text = c["text"]
         shown = "".join(text[s:e] for s, e in c["highlights"]) or text
         lines.append(f"    {shown[:200]}")

@@ -14,6 +14,7 @@ from .clause import Clause
 from .corpus import list_documents
 from .dense import build_faiss
 from .encoders import DEFAULT_ENCODER, get_encoder
+from .records import build_record, link_editions, link_references
 from .errors import BadInput, IndexUnusable
 from .segment import segment_document
 from .store import index_exists, read_manifest, write_index
@@ -61,10 +62,12 @@ def make_bm25(tokens: list[list[str]]) -> bm25s.BM25:
 
 
 def segment_corpus(corpus_dir: Path) -> tuple[list[Clause], dict[str, dict]]:
-    """Every clause of every document, tagged, with a record of each document."""
+    """Every clause of every document, tagged, with a record of each document (`record`: its
+    DocumentRecord, editions linked across the corpus)."""
     vocabulary = default_vocabulary()
     clauses: list[Clause] = []
     documents: dict[str, dict] = {}
+    refs_by_doc: dict[str, list[str]] = {}
     entries = list_documents(corpus_dir)
     if not entries:
         raise BadInput(f"{corpus_dir}: no documents in the corpus (add one with: policykb add FILE)")
@@ -74,8 +77,14 @@ def segment_corpus(corpus_dir: Path) -> tuple[list[Clause], dict[str, dict]]:
         for clause in doc_clauses:
             clause.tags = tag_clause(clause, vocabulary)
         clauses.extend(doc_clauses)
+        record = build_record(entry.doc_id, doc.title, doc.text, doc.meta, entry.path.name)
+        refs_by_doc[entry.doc_id] = [ref for clause in doc_clauses for ref in clause.refs]
         documents[entry.doc_id] = {"hash": entry.content_hash, "title": doc.title, "clauses": len(doc_clauses),
-                                   "file": entry.path.name, "meta": doc.meta}
+                                   "file": entry.path.name, "meta": doc.meta, "record": record}
+    records = link_editions([d["record"] for d in documents.values()])
+    link_references(records, refs_by_doc)
+    for rec in documents.values():
+        rec["record"] = rec["record"].to_json()
     return clauses, documents
 
 
@@ -104,6 +113,15 @@ def _previous_vectors(index_dir: Path, encoder_name: str, dim: int, documents: d
 
 def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = None,
                 progress: Progress | None = None) -> BuildReport:
+    """Build under the library's writer lock (re-entrant: a library change already holds it)."""
+    from .transaction import writer
+
+    with writer(index_dir, what="build"):
+        return _build_index(corpus_dir, index_dir, encoder_name, progress)
+
+
+def _build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None,
+                 progress: Progress | None) -> BuildReport:
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if encoder_name is None:
         try:

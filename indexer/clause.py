@@ -30,6 +30,10 @@ class Clause:
     title: str = ""
     # Controlled-vocabulary tags ("situation:低保对象", "topic:医疗"), set at index time.
     tags: list[str] = field(default_factory=list)
+    # The article the clause is (part of): "第十五条", "" outside articles.
+    article: str = ""
+    # Documents the text refers to: 《…》 titles and 文号 (国发〔2016〕64号), in order of appearance.
+    refs: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)

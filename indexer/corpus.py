@@ -14,7 +14,7 @@ from .clause import Document
 from .errors import BadInput
 from .load import SUPPORTED_SUFFIXES, read_document
 
-META_FIELDS = ("title", "issuer", "doc_number", "date", "source")
+META_FIELDS = ("title", "issuer", "doc_number", "date", "source", "kind", "region", "effective")
 DOC_ID = re.compile(r"^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9_\-\u4e00-\u9fff]{0,63}$")
 
 

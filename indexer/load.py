@@ -13,9 +13,17 @@ from pathlib import Path
 
 from .clause import Document
 from .errors import BadInput
+from .records import split_header
 
 # A policy document is at most a few MB of text; anything larger is refused before it is read.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# Compressed formats are bounded by what they hold, checked before or while it is unpacked: a .docx
+# (a zip) by its members' declared sizes (zipfile never inflates past them) and count, a PDF by its
+# pages, every format by the characters of text it yields.
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
+MAX_PDF_PAGES = 2000
+MAX_TEXT_CHARS = 10_000_000
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 
 # Whitespace-only lines made of no-break spaces delimit boxed columns (专栏) in web copies;
@@ -41,12 +49,21 @@ def read_document(path: Path, doc_id: str, title: str | None = None, meta: dict 
     if size > MAX_DOCUMENT_BYTES:
         raise BadInput(f"{path}: {size / 1e6:.1f} MB is over the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB limit for one document")
     data = path.read_bytes()
-    text = extract_text(data, suffix, str(path))
+    header = None
+    if suffix in (".md", ".markdown", ".txt"):
+        # The LawRefBook header (title, history lines, <!-- INFO END -->) is metadata, not a clause.
+        header, text = split_header(decode_bytes(data, str(path)))
+        text = markdown_to_text(text) if suffix != ".txt" else text
+    else:
+        text = extract_text(data, suffix, str(path))
+    _check_chars(len(text), str(path))
     cleaned, page_meta = clean_text(text)
     if not re.search(r"[\w\u4e00-\u9fff]", cleaned):
         raise BadInput(f"{path}: no text left after cleaning")
     merged = {**page_meta, **(meta or {})}
-    doc_title = title or merged.get("title") or guess_title(cleaned) or doc_id
+    if header:
+        merged["header"] = header
+    doc_title = title or merged.get("title") or (header or {}).get("title") or guess_title(cleaned) or doc_id
     merged["title"] = doc_title
     return Document(doc_id=doc_id, title=doc_title, text=cleaned, meta=merged)
 
@@ -150,20 +167,53 @@ def markdown_to_text(text: str) -> str:
     return "\n".join(out)
 
 
+def _check_chars(count: int, where: str) -> None:
+    if count > MAX_TEXT_CHARS:
+        raise BadInput(f"{where}: more than {MAX_TEXT_CHARS:,} characters of text; one document holds at most that many")
+
+
+def check_zip(data: bytes, where: str) -> None:
+    """Refuse a zip (a .docx) whose members would unpack past MAX_UNZIPPED_BYTES or number over
+    MAX_ZIP_MEMBERS, from its directory alone, before anything is inflated."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise BadInput(f"{where}: not a readable .docx file ({type(exc).__name__})") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise BadInput(f"{where}: the .docx holds {len(members):,} parts; at most {MAX_ZIP_MEMBERS:,} are accepted")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_UNZIPPED_BYTES:
+        raise BadInput(f"{where}: the .docx would unpack to {unpacked / 1e6:,.0f} MB; at most "
+                       f"{MAX_UNZIPPED_BYTES // (1024 * 1024)} MB are accepted (a zip bomb?)")
+
+
 def _docx_text(data: bytes, where: str) -> str:
     try:
         import docx  # python-docx
     except ImportError as exc:  # pragma: no cover - dependency is declared
         raise BadInput(f"{where}: reading .docx needs python-docx") from exc
+    check_zip(data, where)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
         raise BadInput(f"{where}: not a readable .docx file ({type(exc).__name__})") from exc
-    lines = [p.text for p in document.paragraphs]
+    lines, chars = [], 0
+    for text in _docx_lines(document):
+        chars += len(text) + 2
+        _check_chars(chars, where)
+        lines.append(text)
+    return "\n\n".join(lines)
+
+
+def _docx_lines(document):
+    for p in document.paragraphs:
+        yield p.text
     for table in document.tables:
         for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
-    return "\n\n".join(lines)
+            for cell in row.cells:
+                yield cell.text
 
 
 def _pdf_text(data: bytes, where: str) -> str:
@@ -173,9 +223,20 @@ def _pdf_text(data: bytes, where: str) -> str:
         raise BadInput(f"{where}: reading .pdf needs pypdf") from exc
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
     except Exception as exc:
         raise BadInput(f"{where}: not a readable PDF ({type(exc).__name__})") from exc
+    if count > MAX_PDF_PAGES:
+        raise BadInput(f"{where}: the PDF has {count:,} pages; at most {MAX_PDF_PAGES:,} are accepted")
+    pages, chars = [], 0
+    for page in reader.pages:
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:
+            raise BadInput(f"{where}: not a readable PDF ({type(exc).__name__})") from exc
+        chars += len(text) + 1
+        _check_chars(chars, where)
+        pages.append(text)
     return "\n".join(pages)
 
 

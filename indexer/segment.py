@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .clause import Clause, Document
+from .records import references_in
 from .table import looks_like_table_start, parse_table
 
 CN_DIGITS = "零〇一二三四五六七八九十百千两"
@@ -27,7 +28,11 @@ HEADING_PATTERNS = [
     (5, "c", re.compile(r"^(\d{1,2})[.．、](?!\d)")),
     (6, "d", re.compile(r"^[(（](\d{1,2})[)）]")),
 ]
-ARTICLE = re.compile(rf"^第({_NUM})条")
+ARTICLE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?")
+# an attachment after the last article ("附件", "附件2：…清单") is not part of that article
+ANNEX = re.compile(rf"^附件\s*({_NUM})?\s*(?:[:：]|$)")
+# an article's enumerated items: (一) 一、 1. (1) at the start of a line
+ITEM_START = re.compile(rf"^(?:[(（][{CN_DIGITS}]+[)）]|[{CN_DIGITS}]+、|\d{{1,2}}[.．、](?!\d)|[(（]\d{{1,2}}[)）])")
 COLUMN = re.compile(rf"^专栏\s*({_NUM})")
 SENTENCE_END = re.compile(r"[。；;！!？?]")
 MAX_HEADING_CHARS = 40
@@ -168,6 +173,8 @@ def segment_document(doc: Document) -> list[Clause]:
     preamble: list[Line] = []
     seen_structure = False
     article: tuple[str, list[str], int, int] | None = None  # (id, path, start, end) being extended
+    article_lists = False  # the open article's last line leads in to items (ends in ：) or is one of them
+    annex: str | None = None  # the id segment of the 附件 the lines are in, once an attachment has begun
     i = 0
 
     def container() -> str:
@@ -185,13 +192,20 @@ def segment_document(doc: Document) -> list[Clause]:
         return p
 
     def flush_article() -> None:
-        nonlocal article
+        """The article as one clause (its items inside it); a long one in parts that all keep its number."""
+        nonlocal article, article_lists
         if article:
             art_id, art_path, s, e = article
-            b.clauses.append(Clause(clause_id=b.unique(art_id), doc_id=doc.doc_id, doc_title=doc.title,
-                                    path=art_path, kind="paragraph", text=doc.text[s:e], start=s, end=e,
-                                    title=lead_phrase(re.sub(ARTICLE, "", doc.text[s:e]).strip())))
+            label = ARTICLE.match(doc.text[s:e]).group(0)
+            for n, (ps, pe) in enumerate(split_long(doc.text, s, e), 1):
+                while ps < pe and doc.text[ps].isspace():
+                    ps += 1   # a part starts at its first word, not at the blank line before it
+                b.clauses.append(Clause(clause_id=b.unique(art_id if n == 1 else f"{art_id}-{n}"), doc_id=doc.doc_id,
+                                        doc_title=doc.title, path=list(art_path), kind="paragraph",
+                                        text=doc.text[ps:pe], start=ps, end=pe,
+                                        title=article_title(doc.text[s:e]) if n == 1 else "", article=label))
             article = None
+            article_lists = False
 
     while i < len(lines):
         line = lines[i]
@@ -220,6 +234,16 @@ def segment_document(doc: Document) -> list[Clause]:
                 continue
             i += 1
             continue
+        if article and not column and article_lists and head and head[0] >= 3:
+            head = None   # a short item "(一)扶贫、济困" after "…下列公益活动：" belongs to the article
+        annex_line = ANNEX.match(text) if (article or annex) and len(text) <= 60 and not SENTENCE_END.search(text) else None
+        if annex_line:
+            flush_article()
+            annex = f"annex{cn_to_int(annex_line.group(1)) if annex_line.group(1) else 1:02d}"
+            heads = [(0, annex, text)]
+            column = item_parent = lead_in = None
+            i += 1
+            continue
         if head and head[0] <= 2 or (head and not column):
             flush_article()
             seen_structure = True
@@ -235,13 +259,16 @@ def segment_document(doc: Document) -> list[Clause]:
         if art:
             flush_article()
             seen_structure = True
-            art_id = f"{doc.doc_id}/art{cn_to_int(art.group(1)):03d}"
+            number = f"art{cn_to_int(art.group(1)):03d}" + (f"_{cn_to_int(art.group(2))}" if art.group(2) else "")
+            art_id = "/".join([doc.doc_id, *([annex] if annex else []), number])
             article = (art_id, path(), line.start, line.end)
+            article_lists = text.rstrip().endswith((":", "："))
             i += 1
             continue
         if article and not column:
             art_id, art_path, s, _ = article
             article = (art_id, art_path, s, line.end)
+            article_lists = text.rstrip().endswith((":", "：")) or bool(ITEM_START.match(text)) and article_lists
             i += 1
             continue
         if not seen_structure:
@@ -264,7 +291,56 @@ def segment_document(doc: Document) -> list[Clause]:
             item_parent = item  # later paragraphs with a deeper enumerator hang under this one
         i += 1
     flush_article()
-    return segment_preamble(doc, preamble, structured=seen_structure) + b.clauses
+    clauses = segment_preamble(doc, preamble, structured=seen_structure) + b.clauses
+    for clause in clauses:
+        clause.refs = references_in(clause.text)
+    return clauses
+
+
+def article_title(text: str) -> str:
+    """An article's lead phrase, read from its first line only: '特困人员供养的内容包括：' → '特困人员供养的内容包括'."""
+    first = ARTICLE.sub("", text.split("\n", 1)[0]).strip()
+    if first.endswith((":", "：")) and len(first) <= 31:
+        return first[:-1]
+    return lead_phrase(first)
+
+
+def article_items(clause: Clause) -> list[tuple[str, int, int]]:
+    """The enumerated items of an article clause as (label, start, end) offsets in its text:
+    '(一)提供基本生活条件；' → ('(一)', s, e). Items of one kind of enumerator (the first one met) are
+    listed; deeper ones ((1), 1.) stay inside their item. A paragraph with no enumerator ends an item."""
+    items: list[list] = []
+    style = None
+    pos = 0
+    for raw in clause.text.split("\n"):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        line = raw.strip()
+        if not line:
+            continue
+        m = ITEM_START.match(line)
+        if m is None:
+            if items and items[-1] is not None:
+                items.append(None)   # a paragraph after the items closes the last one
+            continue
+        kind = _enumerator_style(m.group(0))
+        style = style or kind
+        offset = start + (len(raw) - len(raw.lstrip()))
+        if kind == style:
+            items.append([m.group(0), offset, end])
+        elif items and items[-1] is not None:
+            items[-1][2] = end       # a deeper enumerator stays inside its item
+    return [tuple(it) for it in items if it is not None]
+
+
+def _enumerator_style(label: str) -> str:
+    if re.match(r"^[(（]\d", label):
+        return "(1)"
+    if re.match(r"^\d", label):
+        return "1."
+    if re.match(r"^[(（]", label):
+        return "(一)"
+    return "一、"
 
 
 DATE_LINE = re.compile(r"^(\d{4}\s*年?\s*\d{0,2}\s*月?\s*\d{0,2}\s*日?|[〇零一二三四五六七八九十]{4}年.{1,3}月.{1,3}日)$")

@@ -103,38 +103,30 @@ def write_index(index_dir: Path, manifest: dict, clauses: list[Clause], bm25: bm
 
 
 def _swap_in(tmp: Path, index_dir: Path) -> None:
-    old = None
-    if index_dir.exists():
-        old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}-{time.time_ns()}")
-        os.rename(index_dir, old)
-    try:
-        os.rename(tmp, index_dir)
-    except BaseException:
-        if old is not None:
-            os.rename(old, index_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Exchange the written folder for the index in one journaled step (see indexer/transaction.py)."""
+    from .transaction import swap_in
+
+    swap_in(tmp, index_dir)
 
 
 def _recover(index_dir: Path) -> None:
-    """If a crash fell between the two renames of a swap, put the previous index back."""
-    if index_dir.exists():
-        return
-    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"))
-    if olds:
-        os.rename(olds[-1], index_dir)
+    """Finish or undo a crashed change, unless a writer is running (it does that itself)."""
+    from .transaction import recover_if_idle
+
+    recover_if_idle(index_dir)
 
 
 def index_exists(index_dir: Path) -> bool:
+    from .transaction import reading
+
     index_dir = Path(index_dir).absolute()
     _recover(index_dir)
-    return (index_dir / MANIFEST).exists()
+    with reading(index_dir):
+        return (index_dir / MANIFEST).exists()
 
 
 def read_manifest(index_dir: Path) -> dict:
     index_dir = Path(index_dir).absolute()
-    _recover(index_dir)
     path = index_dir / MANIFEST
     if not path.exists():
         raise IndexUnusable(f"no index at {index_dir}; {rebuild_hint(index_dir)}")
@@ -158,7 +150,16 @@ def verify_files(index_dir: Path, manifest: dict) -> None:
 
 
 def load_index(index_dir: Path, expect_dictionary: str | None = None) -> StoredIndex:
+    """The index, read under the swap lock's shared side: a library change never swaps it mid-read."""
+    from .transaction import reading
+
     index_dir = Path(index_dir).absolute()
+    _recover(index_dir)
+    with reading(index_dir):
+        return _load_index(index_dir, expect_dictionary)
+
+
+def _load_index(index_dir: Path, expect_dictionary: str | None) -> StoredIndex:
     manifest = read_manifest(index_dir)
     verify_files(index_dir, manifest)
     if expect_dictionary and manifest.get("dictionary_hash") != expect_dictionary:

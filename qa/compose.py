@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.normalize import normalize
-from indexer.segment import item_level
+from indexer.segment import article_items, item_level
 
 from .types import Analysis, Citation, Hit
 
@@ -138,7 +138,10 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         return NOT_COVERED + (NEAREST_NOTE if citations else ""), citations, []
     citations: list[Citation] = []
     points: list[dict] = []
-    enumeration = enumerated_items(analysis, hits, terms, siblings) if siblings else []
+    listed = listed_article(analysis, hits, terms)   # "特困人员供养包括哪些内容": an article's own items
+    if listed:
+        citations.append(article_citation(*listed))
+    enumeration = enumerated_items(analysis, hits, terms, siblings) if siblings and not listed else []
     for clause in enumeration:
         n = len(citations) + 1
         title_end = clause.text.find(clause.title) + len(clause.title) if clause.title else len(clause.text)
@@ -167,9 +170,58 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
     items = [{"title": c.clause.text if c.clause.kind == "table_row" else c.clause.title, "ref": c.rank,
               "heading": c.clause.path[-1] if c.clause.path else "", "complete": complete}
              for c in citations[: len(enumeration)]]
+    if listed:
+        return with_article_items(render_answer(analysis, points, items), citations[0], listed[1], points), citations, points
     return render_answer(analysis, points, items), citations, points
 
 
+# --- a list question over one article ("特困人员供养包括哪些内容？" → 第十五条's (一)(二)…) -------------
+ARTICLE_LEAD_SHARE = 0.5  # the article's lead-in must carry at least this share of the question's weight
+ARTICLE_LEAD_FAR = 0.9    # … or, for a hit ranked 4th to 6th, nearly all of it ("医疗救助采取下列方式：")
+
+
+def listed_article(analysis: Analysis, hits: list[Hit], terms: dict[str, float]) -> tuple[Hit, list] | None:
+    """(hit, items) when the question asks for a list and one of the top hits is an article whose lead-in
+    ("特困人员供养的内容包括：") says most of what is asked and whose items follow it (among the top three),
+    or nearly all of it (4th to 6th); the best-matching lead-in wins, a tie going to the higher-ranked hit."""
+    if analysis.qtype != "list":
+        return None
+    total = matched_weight(analysis.normalized, terms) or 1.0
+    best, best_share = None, 0.0
+    for rank, hit in enumerate(hits[:6]):
+        if not hit.clause.article:
+            continue
+        items = article_items(hit.clause)
+        if len(items) < 2:
+            continue
+        share = matched_weight(normalize(hit.clause.text[: items[0][1]]), terms) / total
+        floor = ARTICLE_LEAD_SHARE if rank < 3 else ARTICLE_LEAD_FAR
+        if share >= floor - 1e-9 and share > best_share + 1e-9:
+            best, best_share = (hit, items), share
+    return best
+
+
+def article_citation(hit: Hit, items: list) -> Citation:
+    """The article cited once, its lead-in and every item highlighted."""
+    clause = hit.clause
+    spans = [(0, items[0][1])] + [(s, e) for _label, s, e in items]
+    spans = [(s, e) for s, e in spans if clause.text[s:e].strip()]
+    return Citation(1, clause, spans, hit.score, "list")
+
+
+def with_article_items(text: str, citation: Citation, items: list, points: list[dict]) -> str:
+    """The answer opened by the article's items, each with the article's marker:
+    '《社会救助暂行办法》第十五条 特困人员供养的内容包括：(一)提供基本生活条件 [1]；(二)…'."""
+    clause = citation.clause
+    lead = clause.text[: items[0][1]].strip()
+    lead = re.sub(r"^第[^条]{1,8}条(之[^ 　]{1,3})?\s*", "", lead).rstrip("：:")
+    entries = [clause.text[s:e].strip().rstrip("；;。，,") for _label, s, e in items]
+    listing = "；".join(f"{entry} [{citation.rank}]" for entry in entries)
+    line = f"《{clause.doc_title}》{clause.article}：{lead}（共{len(items)}项）：{listing}。"
+    points.insert(0, {"text": line, "refs": [citation.rank], "aspect": "list", "title": clause.title, "path": clause.path,
+                      "article": clause.article, "items": entries})
+    rest = [] if text == NOT_COVERED else [text]
+    return "\n".join([line, *rest])
 
 
 def enumerated_items(analysis: Analysis, hits: list[Hit], terms: dict[str, float], siblings) -> list:

@@ -8,7 +8,6 @@ import functools
 import time
 from pathlib import Path
 
-from indexer.build import build_index
 from indexer.encoders import get_encoder
 from indexer.errors import BadInput, IndexUnusable
 from indexer.normalize import normalize_uncached
@@ -21,6 +20,7 @@ from indexer.vocabulary import default_vocabulary
 from .abstain import should_abstain, signals, times_mentioned
 from .analyze import analyze_question, explained_words
 from .compose import compose_answer
+from .documents import Library
 from .entitlements import find_entitlements
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever, dense_query_text
 from .scope import Scope, apply_scope, edition_note, library_of, scope_for
@@ -44,6 +44,7 @@ class KnowledgeBase:
         self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
+        self.library = Library(self.documents())
         self.regions = default_regions()
         self.doc_infos = library_of(self.documents(), self.regions)   # doc_id → DocInfo: what scoping needs of it
         # what the documents' records say of them (title, region, edition, history) is something they mention too,
@@ -65,12 +66,17 @@ class KnowledgeBase:
         return self.stored.clauses[i]
 
     def documents(self) -> list[dict]:
+        """One flat object per document: its record (CONTRACTS.md: issuer, 文号, kind, level, region,
+        dates, edition, status, links) with the clause count, file, content hash and page metadata."""
         out = []
         for doc_id, rec in self.stored.documents.items():
             meta = rec.get("meta", {})
-            out.append({"doc_id": doc_id, "title": rec["title"], "clauses": rec["clauses"], "file": rec.get("file"),
-                        "issuer": meta.get("issuer"), "doc_number": meta.get("doc_number"), "date": meta.get("date"),
-                        "source": meta.get("source"), "published": meta.get("published"), "hash": rec["hash"]})
+            record = rec.get("record") or {"doc_id": doc_id, "title": rec["title"], "issuer": meta.get("issuer"),
+                                           "doc_number": meta.get("doc_number"), "issued": meta.get("date"),
+                                           "source": meta.get("source"), "file": rec.get("file")}
+            out.append({**record, "doc_id": doc_id, "title": rec["title"], "clauses": rec["clauses"],
+                        "file": rec.get("file"), "date": record.get("issued"), "source": meta.get("source"),
+                        "published": meta.get("published"), "hash": rec["hash"]})
         return out
 
     def _about_documents(self) -> list[str]:
@@ -81,6 +87,13 @@ class KnowledgeBase:
             events = " ".join(f"{h.get('date') or ''} {h.get('event') or ''}" for h in doc.get("history") or [])
             out.append(" ".join(x for x in (doc.get("title"), info.region if info else "", doc.get("edition"), events) if x))
         return out
+
+    def document(self, doc_id: str) -> dict:
+        """The record of one document (as in documents())."""
+        for doc in self.documents():
+            if doc["doc_id"] == doc_id:
+                return doc
+        raise BadInput(f"{doc_id}: no such document in the index")
 
     @functools.cached_property
     def _corpus_text(self) -> str:
@@ -161,6 +174,7 @@ class KnowledgeBase:
         text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
         if citations and not abstained:
             text = edition_note(citations[0].clause.doc_id, scope, self.doc_infos) + text
+        self.library.describe(citations)   # which document, article, edition and status each citation is
         answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
                         analysis=analysis, id=qid, points=points)
         answer.latency_ms = (time.perf_counter() - started) * 1000
@@ -211,10 +225,12 @@ class KnowledgeBase:
 
 def ensure_index(index_dir: Path, corpus_dir: Path, progress=None) -> StoredIndex:
     """The index, built first when it is missing; IndexUnusable (exit 3) when it cannot be built or read."""
+    from .library import ensure_built
+
     index_dir, corpus_dir = Path(index_dir), Path(corpus_dir)
     if not index_exists(index_dir):
         try:
-            build_index(corpus_dir, index_dir, progress=progress)
+            ensure_built(corpus_dir, index_dir, progress=progress)
         except BadInput as exc:
             raise IndexUnusable(f"no index at {index_dir} and it cannot be built: {exc}") from None
     return load_index(index_dir, expect_dictionary=default_vocabulary().digest)

@@ -96,12 +96,10 @@ def find_entitlements(clauses, vocabulary: Vocabulary, profile: list[str], topic
 
 
 def document_label(clause, document: dict) -> dict:
-    """The document an entry comes from, and a label for it as citations have it (CONTRACTS.md):
+    """The document an entry comes from, and its label as citations have it (qa.documents.citation_label):
     '《社会救助暂行办法》第十一条 · 国务院令第649号 · 现行有效', the edition where there is no 文号."""
-    title = document.get("title") or clause.doc_title
+    from .documents import citation_label, document_card
+
+    card = document_card({**document, "title": document.get("title") or clause.doc_title})
     article = getattr(clause, "article", "") or ""
-    parts = [f"《{title}》{article}"] + [x for x in (document.get("doc_number") or document.get("edition"),
-                                                    document.get("status")) if x]
-    return {"article": article,
-            "document": {k: document.get(k) for k in ("title", "doc_number", "kind", "region", "edition", "status")},
-            "label": " · ".join(parts)}
+    return {"article": article, "document": card, "label": citation_label(card["title"], article, card)}

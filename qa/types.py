@@ -54,13 +54,19 @@ class Citation:
     highlights: list[tuple[int, int]]
     score: float
     aspect: str = ""
+    # set by qa.documents.Library.describe: the document's card, "《…》第十一条 · 文号 · 现行有效", and the
+    # documents the clause refers to ([{"ref", "doc_id" or None}])
+    document: dict | None = None
+    label: str = ""
+    refs: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         c = self.clause
         return {"rank": self.rank, "clause_id": c.clause_id, "doc_id": c.doc_id, "doc_title": c.doc_title,
                 "path": c.path, "kind": c.kind, "title": c.title, "text": c.text,
                 "highlights": [list(h) for h in self.highlights], "score": round(self.score, 6),
-                "aspect": self.aspect}
+                "aspect": self.aspect, "article": c.article, "document": self.document, "label": self.label,
+                "refs": self.refs}
 
 
 @dataclass
