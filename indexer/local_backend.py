@@ -19,7 +19,8 @@ def weight_groups(weights: dict[str, float]) -> list[tuple[float, list[str]]]:
     listed n times under 1.0 (bm25s sums a repeated token again).
 
     Scoring group by group, Σ w·bm25s.get_scores(tokens of w), adds the same float32 columns as
-    scoring the question's words and then 0.6 × the expansion's, so rankings stay as they were."""
+    scoring the question's words and then 0.6 × the expansion's (a repeated word is added next to its
+    first occurrence, which may move a score by one float32 ulp)."""
     groups: dict[float, list[str]] = {}
     for token, weight in weights.items():
         weight = float(weight)
@@ -31,12 +32,17 @@ def weight_groups(weights: dict[str, float]) -> list[tuple[float, list[str]]]:
 
 
 def top_positions(scores: np.ndarray, k: int, positive_only: bool = True) -> list[tuple[int, float]]:
-    """The k best positions (with a positive score unless told otherwise), best first."""
+    """The k best positions (with a positive score unless told otherwise), best first, equal scores in
+    clause order (as every backend breaks ties)."""
     k = min(k, len(scores))
     if k <= 0:
         return []
-    idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    if k < len(scores):
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        idx = np.flatnonzero(scores >= kth)  # every clause tied with the k-th competes for the last places
+    else:
+        idx = np.arange(len(scores))
+    idx = idx[np.lexsort((idx, -scores[idx]))][:k]
     return [(int(i), float(scores[i])) for i in idx if scores[i] > 0 or not positive_only]
 
 
