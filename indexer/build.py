@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -10,13 +12,15 @@ from typing import Callable
 import bm25s
 import numpy as np
 
+from .backend import BACKENDS
 from .clause import Clause
 from .corpus import list_documents
 from .dense import build_faiss
 from .encoders import DEFAULT_ENCODER, get_encoder
 from .errors import BadInput, IndexUnusable
 from .segment import segment_document
-from .store import index_exists, read_manifest, write_index
+from .store import index_exists, read_manifest, write_index, write_index_folder
+from .termstats import term_stats_of
 from .tagging import tag_clause
 from .tokenize import Tokenizer, default_tokenizer
 from .vocabulary import default_vocabulary
@@ -102,14 +106,28 @@ def _previous_vectors(index_dir: Path, encoder_name: str, dim: int, documents: d
         return {}  # an unreadable previous index is simply not reused
 
 
+def _previous_manifest(index_dir: Path) -> dict:
+    try:
+        return read_manifest(index_dir) if index_exists(index_dir) else {}
+    except IndexUnusable:
+        return {}
+
+
 def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = None,
-                progress: Progress | None = None) -> BuildReport:
+                progress: Progress | None = None, backend: str | None = None, milvus_uri: str | None = None,
+                milvus_token: str | None = None) -> BuildReport:
+    """Build (or refresh) the index. Encoder, backend and Milvus URI default to the current index's."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    if encoder_name is None:
-        try:
-            encoder_name = read_manifest(index_dir)["encoder"]["name"] if index_exists(index_dir) else DEFAULT_ENCODER
-        except IndexUnusable:
-            encoder_name = DEFAULT_ENCODER
+    previous_manifest = _previous_manifest(index_dir)
+    encoder_name = encoder_name or previous_manifest.get("encoder", {}).get("name") or DEFAULT_ENCODER
+    backend = backend or previous_manifest.get("backend") or "local"
+    if backend not in BACKENDS:
+        raise BadInput(f"--backend {backend}: use one of {', '.join(BACKENDS)}")
+    if backend == "milvus":
+        milvus_uri = milvus_uri or (previous_manifest.get("milvus") or {}).get("uri")
+        if not milvus_uri:
+            raise BadInput("--backend milvus needs --milvus-uri (a Milvus Lite file such as ./index.milvus.db, "
+                           "or http://host:19530)")
     say = progress or (lambda stage, done, total: None)
     say("segmenting", 0, 1)
     clauses, documents = segment_corpus(corpus_dir)
@@ -139,9 +157,40 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = No
         "dictionary_hash": tokenizer.vocabulary.digest,
         "tokenizer": "jieba cut_for_search + domain terms + stop words",
         "bm25": BM25_PARAMS,
-        "backend": "local",
+        "backend": backend,
         "documents": documents,
     }
-    write_index(index_dir, manifest, clauses, bm25, vectors, build_faiss(vectors))
+    if backend == "local":
+        write_index(index_dir, manifest, clauses, bm25, vectors, build_faiss(vectors))
+    else:
+        _write_milvus_index(index_dir, manifest, previous_manifest, clauses, documents, bm25, vectors,
+                            milvus_uri, milvus_token, say)
     say("writing", 1, 1)
     return BuildReport(len(documents), len(clauses), len(todo), len(clauses) - len(todo), index_dir)
+
+
+def _write_milvus_index(index_dir: Path, manifest: dict, previous_manifest: dict, clauses: list[Clause],
+                        documents: dict[str, dict], bm25, vectors: np.ndarray, uri: str, token: str | None,
+                        say: Progress) -> None:
+    """A new collection, then the index folder naming it (swapped in atomically); a failure drops the
+    new collection and leaves the previous index serving. The collection before the previous one is
+    dropped: the previous one stays for processes still serving it until they reopen the index."""
+    from .milvus_backend import drop_collection, normalize_uri, write_collection
+
+    uri = normalize_uri(uri)
+    collection = f"policykb_{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
+    old = (previous_manifest.get("milvus") or {}) if previous_manifest.get("backend") == "milvus" else {}
+    write_collection(uri, token, collection, clauses, documents, bm25, vectors, say)
+    manifest = {**manifest, "milvus": {"uri": uri, "collection": collection,
+                                       "previous": old.get("collection") if old.get("uri") == uri else None}}
+
+    def parts(folder: Path) -> None:
+        np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+
+    try:
+        write_index_folder(index_dir, manifest, clauses, term_stats_of(bm25), parts)
+    except BaseException:
+        drop_collection(uri, token, collection)
+        raise
+    if old.get("uri") == uri and old.get("previous"):
+        drop_collection(uri, token, old["previous"])
