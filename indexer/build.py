@@ -18,12 +18,10 @@ from .corpus import list_documents
 from .dense import build_faiss
 from .encoders import DEFAULT_ENCODER, get_encoder
 from .errors import BadInput, IndexUnusable
-from .segment import segment_document
+from .ingest import CHECKPOINT_EVERY, EmbeddingCheckpoint, segment_entries, work_folder
 from .store import index_exists, read_manifest, write_index, write_index_folder
 from .termstats import term_stats_of
-from .tagging import tag_clause
 from .tokenize import Tokenizer, default_tokenizer
-from .vocabulary import default_vocabulary
 
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene"}
 
@@ -37,6 +35,7 @@ class BuildReport:
     embedded: int
     reused: int
     index_dir: Path
+    resumed: int = 0        # vectors taken from an interrupted build's checkpoint
 
 
 _ENUMERATOR = re.compile(r"^(第[^章节]{1,4}[章节]|[(（][^)）]{1,3}[)）])\s*")
@@ -64,23 +63,27 @@ def make_bm25(tokens: list[list[str]]) -> bm25s.BM25:
     return bm25
 
 
-def segment_corpus(corpus_dir: Path) -> tuple[list[Clause], dict[str, dict]]:
+def segment_corpus(corpus_dir: Path, progress: Progress | None = None,
+                   workers: int | None = None) -> tuple[list[Clause], dict[str, dict]]:
     """Every clause of every document, tagged, with a record of each document."""
-    vocabulary = default_vocabulary()
-    clauses: list[Clause] = []
-    documents: dict[str, dict] = {}
+    clauses, documents, _ = segment_corpus_with_tokens(corpus_dir, progress, workers)
+    return clauses, documents
+
+
+def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = None, workers: int | None = None
+                               ) -> tuple[list[Clause], dict[str, dict], list[list[str]]]:
+    """Clauses, document records and each clause's BM25 tokens, documents parsed in parallel."""
     entries = list_documents(corpus_dir)
     if not entries:
         raise BadInput(f"{corpus_dir}: no documents in the corpus (add one with: policykb add FILE)")
-    for entry in entries:
-        doc = entry.load()
-        doc_clauses = segment_document(doc)
-        for clause in doc_clauses:
-            clause.tags = tag_clause(clause, vocabulary)
-        clauses.extend(doc_clauses)
-        documents[entry.doc_id] = {"hash": entry.content_hash, "title": doc.title, "clauses": len(doc_clauses),
-                                   "file": entry.path.name, "meta": doc.meta}
-    return clauses, documents
+    clauses: list[Clause] = []
+    tokens: list[list[str]] = []
+    documents: dict[str, dict] = {}
+    for doc in segment_entries(entries, progress, workers):
+        clauses.extend(doc.clauses)
+        tokens.extend(doc.tokens)
+        documents[doc.doc_id] = doc.record
+    return clauses, documents, tokens
 
 
 def _previous_vectors(index_dir: Path, encoder_name: str, dim: int, documents: dict[str, dict]) -> dict[str, tuple[str, np.ndarray]]:
@@ -115,8 +118,13 @@ def _previous_manifest(index_dir: Path) -> dict:
 
 def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = None,
                 progress: Progress | None = None, backend: str | None = None, milvus_uri: str | None = None,
-                milvus_token: str | None = None) -> BuildReport:
-    """Build (or refresh) the index. Encoder, backend and Milvus URI default to the current index's."""
+                milvus_token: str | None = None, workers: int | None = None,
+                checkpoint_every: int = CHECKPOINT_EVERY) -> BuildReport:
+    """Build (or refresh) the index. Encoder, backend and Milvus URI default to the current index's.
+
+    Documents are parsed by up to `workers` processes (default: one per core, at most 4, for corpora of
+    48 documents or more); embeddings are checkpointed every `checkpoint_every` clauses, so a build that
+    is interrupted resumes where it stopped."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     previous_manifest = _previous_manifest(index_dir)
     encoder_name = encoder_name or previous_manifest.get("encoder", {}).get("name") or DEFAULT_ENCODER
@@ -129,28 +137,15 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = No
             raise BadInput("--backend milvus needs --milvus-uri (a Milvus Lite file such as ./index.milvus.db, "
                            "or http://host:19530)")
     say = progress or (lambda stage, done, total: None)
-    say("segmenting", 0, 1)
-    clauses, documents = segment_corpus(corpus_dir)
-    say("segmenting", 1, 1)
+    clauses, documents, tokens = segment_corpus_with_tokens(corpus_dir, say, workers)
     encoder = get_encoder(encoder_name)
-    texts = [passage_text(c) for c in clauses]
-    previous = _previous_vectors(index_dir, encoder.name, encoder.dim, documents)
-    vectors = np.zeros((len(clauses), encoder.dim), dtype=np.float32)
-    todo = []
-    for i, (clause, text) in enumerate(zip(clauses, texts)):
-        old = previous.get(clause.clause_id)
-        if old is not None and old[0] == text:
-            vectors[i] = old[1]
-        else:
-            todo.append(i)
-    batch = 16
-    for start in range(0, len(todo), batch):
-        say("embedding", start, len(todo))
-        rows = todo[start:start + batch]
-        vectors[rows] = encoder.encode_passages([texts[i] for i in rows])
-    say("embedding", len(todo), len(todo))
+    vectors, embedded, reused, resumed, checkpoint = _embed(clauses, documents, encoder, index_dir, say,
+                                                            checkpoint_every)
+    say("bm25", 0, 1)
     tokenizer = default_tokenizer()
-    bm25 = make_bm25(bm25_corpus_tokens(clauses, tokenizer))
+    bm25 = make_bm25(tokens)
+    del tokens
+    say("bm25", 1, 1)
     say("writing", 0, 1)
     manifest = {
         "encoder": {"name": encoder.name, "version": encoder.version, "dim": encoder.dim},
@@ -166,7 +161,53 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = No
         _write_milvus_index(index_dir, manifest, previous_manifest, clauses, documents, bm25, vectors,
                             milvus_uri, milvus_token, say)
     say("writing", 1, 1)
-    return BuildReport(len(documents), len(clauses), len(todo), len(clauses) - len(todo), index_dir)
+    checkpoint.clear()
+    _remove_if_empty(work_folder(index_dir) / "embeddings")
+    _remove_if_empty(work_folder(index_dir))
+    return BuildReport(len(documents), len(clauses), embedded, reused, index_dir, resumed)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _embed(clauses: list[Clause], documents: dict[str, dict], encoder, index_dir: Path, say: Progress,
+           checkpoint_every: int) -> tuple[np.ndarray, int, int, int, EmbeddingCheckpoint]:
+    """Every clause's vector: reused from the current index (unchanged documents), from an interrupted
+    build's checkpoint, or embedded now in batches that are checkpointed as they finish."""
+    texts = [passage_text(c) for c in clauses]
+    previous = _previous_vectors(index_dir, encoder.name, encoder.dim, documents)
+    checkpoint = EmbeddingCheckpoint(work_folder(index_dir) / "embeddings",
+                                     f"{encoder.name}|{getattr(encoder, 'version', '')}|{encoder.dim}")
+    finished = checkpoint.load()
+    vectors = np.zeros((len(clauses), encoder.dim), dtype=np.float32)
+    todo, reused, resumed = [], 0, 0
+    for i, (clause, text) in enumerate(zip(clauses, texts)):
+        old = previous.get(clause.clause_id)
+        if old is not None and old[0] == text:
+            vectors[i] = old[1]
+            reused += 1
+            continue
+        done = finished.get(checkpoint.key(text)) if finished else None
+        if done is not None and done.shape == (encoder.dim,):
+            vectors[i] = done
+            resumed += 1
+        else:
+            todo.append(i)
+    del previous, finished
+    batch = 16
+    for start in range(0, len(todo), batch):
+        say("embedding", start, len(todo))
+        rows = todo[start:start + batch]
+        batch_texts = [texts[i] for i in rows]
+        vectors[rows] = encoder.encode_passages(batch_texts)
+        checkpoint.add(batch_texts, vectors[rows], checkpoint_every)
+    checkpoint.flush()
+    say("embedding", len(todo), len(todo))
+    return vectors, len(todo), reused, resumed, checkpoint
 
 
 def _write_milvus_index(index_dir: Path, manifest: dict, previous_manifest: dict, clauses: list[Clause],

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +36,33 @@ class CorpusEntry:
 
 
 def list_documents(corpus_dir: Path) -> list[CorpusEntry]:
+    """The documents of a corpus folder, and of its sub-folders (a collection kept in its own tree, such as
+    one folder per level or region). A top-level document's id is its file name's stem; a nested one's is
+    the stem made a valid id, with a hash of its path added when two would be the same."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise BadInput(f"{corpus_dir}: corpus folder not found")
-    entries = []
-    for path in sorted(corpus_dir.iterdir()):
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES or path.name.lower() == "readme.md" or path.name.startswith("."):
+    paths = []
+    for path in sorted(corpus_dir.rglob("*"), key=lambda p: p.relative_to(corpus_dir).parts):
+        relative = path.relative_to(corpus_dir)
+        if (path.suffix.lower() not in SUPPORTED_SUFFIXES or path.name.lower() == "readme.md"
+                or any(part.startswith(".") for part in relative.parts) or not path.is_file()):
             continue
-        entries.append(CorpusEntry(path.stem, path, read_meta(path)))
-    return entries
+        paths.append(path)
+    ids = _document_ids(corpus_dir, paths)
+    return [CorpusEntry(doc_id, path, read_meta(path)) for doc_id, path in zip(ids, paths)]
+
+
+def _document_ids(corpus_dir: Path, paths: list[Path]) -> list[str]:
+    wanted = [p.stem if p.parent == corpus_dir else make_doc_id(p.name) for p in paths]
+    taken = Counter(wanted)
+    out = []
+    for path, doc_id in zip(paths, wanted):
+        if path.parent != corpus_dir and taken[doc_id] > 1:
+            digest = hashlib.blake2b(str(path.relative_to(corpus_dir)).encode("utf-8"), digest_size=4).hexdigest()
+            doc_id = f"{doc_id[:55]}-{digest}"
+        out.append(doc_id)
+    return out
 
 
 def meta_path(doc_path: Path) -> Path:
