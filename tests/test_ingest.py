@@ -83,7 +83,7 @@ def test_a_killed_build_resumes_without_redoing_finished_embeddings(tmp_path):
                                stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 300
-        while not list(shards.glob("*/shard-000001.npz")):
+        while len(list(shards.glob("*/shard-*.npz"))) < 2:
             assert process.poll() is None, process.stderr.read().decode()
             assert time.monotonic() < deadline, "no checkpoint written"
             time.sleep(0.02)
@@ -105,3 +105,14 @@ def test_a_killed_build_resumes_without_redoing_finished_embeddings(tmp_path):
     fresh_clauses, fresh_documents, fresh_vectors = _index_snapshot(fresh)
     assert clauses == fresh_clauses and documents == fresh_documents
     assert vectors.shape == fresh_vectors.shape and np.allclose(vectors, fresh_vectors, atol=1e-5)
+
+
+def test_embedding_workers_share_the_work_and_a_build_merges_it(tmp_path, run_cli):
+    corpus = _nested_corpus(tmp_path, documents=2, articles=3)
+    index = tmp_path / "index"
+    done = [build_index(corpus, index, embed_shard=(i, 2)) for i in range(2)]
+    assert not index.exists() and sum(r.embedded for r in done) == done[0].clauses
+    merged = build_index(corpus, index)
+    assert merged.embedded == 0 and merged.resumed == merged.clauses
+    code, _, err = run_cli("build", "--corpus", corpus, "--index", tmp_path / "other", "--embed-shard", "2/2")
+    assert code == 2 and "0 <= I < K" in err
