@@ -117,7 +117,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (index, raw task JSON)")
     parser.add_argument("--from-json", type=Path, metavar="FILE",
                         help="measure nothing: re-render the table (and --markdown) from an earlier results file")
+    parser.add_argument("--laws", type=Path, nargs="?", const=REPO.parent / "shared" / "laws", metavar="DIR",
+                        help="instead: the real-corpus benchmark over DIR (default ../shared/laws), local and Milvus Lite, "
+                             "appended to bench/RESULTS.md (see bench/laws.py)")
+    parser.add_argument("--laws-sample", type=int, default=256, help="clauses embedded to time the encoder (--laws)")
+    parser.add_argument("--laws-rounds", type=int, default=1, help="passes over the law questions (--laws)")
+    parser.add_argument("--no-milvus", action="store_true", help="--laws without the Milvus Lite half")
     args = parser.parse_args(argv)
+    if args.laws:
+        from . import laws
+
+        if not args.laws.is_dir():
+            parser.error(f"--laws {args.laws}: no such folder")
+        return laws.main(args.laws.resolve(), args.markdown or REPO / "bench" / "RESULTS.md", args.keep,
+                         args.laws_sample, args.laws_rounds, not args.no_milvus)
     if args.from_json:
         results = summarize_run(json.loads(args.from_json.read_text(encoding="utf-8")))
         return publish(results, args, write_json=False)
