@@ -164,6 +164,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(not t.get("error") for t in tasks.values()) else 1
 
 
+APPENDED = "<!-- appended sections (python -m bench --laws, decisions): kept when the page above is re-rendered -->"
+
+
+def appended_sections(markdown: Path) -> str:
+    """What follows the APPENDED marker in an existing results page (with the marker), or ""."""
+    try:
+        text = markdown.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = text.find(APPENDED)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def _save_partial(path: Path, results: dict) -> None:
     """The raw results so far, so an interrupted run still leaves its measurements (see --from-json)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +201,8 @@ def publish(results: dict, args, write_json: bool = True) -> int:
     print(report.render_text(results))
     if args.markdown:
         command = "python -m bench" + (" --quick" if results["quick"] else "")
-        args.markdown.write_text(report.render_markdown(results, command), encoding="utf-8")
+        kept = appended_sections(args.markdown)
+        args.markdown.write_text(report.render_markdown(results, command) + kept, encoding="utf-8")
         print(f"Markdown: {args.markdown}", file=sys.stderr)
     return 0
 

@@ -162,8 +162,11 @@ def task_laws(laws: Path, workdir: Path, sample: int = 256, rounds: int = 1, mil
             "load_after": load_average(), "threads": getattr(encoder, "workers", None) and len(encoder.workers)}
     flops = matmul_gflops()
     per_token = encoder_flops_per_token(rate["mean_tokens_sample"], **E5_SMALL)
+    # the cores' rate: the better of all threads and one (on a busy machine a second BLAS thread can lose
+    # more to waiting than it adds)
+    flops["gflops_best"] = max(flops["gflops_all_cores"], flops["gflops_one_core"])
     rate.update({"flops_per_token": per_token, "matmul": flops,
-                 "limit_tokens_per_s": flops["gflops_all_cores"] * 1e9 / per_token,
+                 "limit_tokens_per_s": flops["gflops_best"] * 1e9 / per_token,
                  "achieved_gflops": tokens_per_s * per_token / 1e9})
     rate["share_of_limit"] = tokens_per_s / rate["limit_tokens_per_s"]
     out["embedding"] = rate
@@ -254,8 +257,8 @@ def render_markdown(result: dict, machine: dict, command: str, wall_s: float) ->
              f"| embedding all {parse['clauses']:,} clauses ({st['count_tokens']['total_tokens']:,} tokens, counted), **extrapolated** | "
              f"{emb['extrapolated_full_s'] / 3600:.1f} h | — |",
              f"| physical limit: {emb['flops_per_token'] / 1e6:.1f} MFLOP/token (e5-small, 12×384, FFN 1536) at the "
-             f"measured {emb['matmul']['gflops_all_cores']:.0f} GFLOP/s (numpy float32 GEMM {emb['matmul']['n']}², all cores; "
-             f"{emb['matmul']['gflops_one_core']:.0f} on one) | {emb['limit_tokens_per_s']:,.0f} tokens/s; achieved "
+             f"measured {emb['matmul']['gflops_best']:.0f} GFLOP/s (numpy float32 GEMM {emb['matmul']['n']}²: "
+             f"{emb['matmul']['gflops_all_cores']:.0f} on all cores, {emb['matmul']['gflops_one_core']:.0f} on one) | {emb['limit_tokens_per_s']:,.0f} tokens/s; achieved "
              f"{emb['achieved_gflops']:.1f} GFLOP/s = **{100 * emb['share_of_limit']:.0f} %** of it | {_load(emb['matmul']['load'][:1])} |",
              f"| index on disk, local (clauses.jsonl, term_stats, bm25/, vectors.npy, dense.faiss "
              f"{st['local_index_write'].get('faiss_index', '')}) | "
@@ -321,7 +324,10 @@ def main(laws: Path, results_md: Path | None, keep: bool = False, sample: int = 
     section = render_markdown(result, machine, command, time.perf_counter() - started)
     print(section)
     if results_md:
+        from .__main__ import APPENDED
+
+        existing = results_md.read_text(encoding="utf-8") if results_md.exists() else ""
         with open(results_md, "a", encoding="utf-8") as fh:
-            fh.write("\n" + section)
+            fh.write(("" if APPENDED in existing else f"\n{APPENDED}\n") + "\n" + section)
         print(f"appended to {results_md}; JSON: {out_json}", file=sys.stderr)
     return 0

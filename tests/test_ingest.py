@@ -74,16 +74,16 @@ def _index_snapshot(index: Path) -> tuple[list[str], dict, np.ndarray]:
 
 
 def test_a_killed_build_resumes_without_redoing_finished_embeddings(tmp_path):
-    corpus = _nested_corpus(tmp_path)
+    corpus = _nested_corpus(tmp_path, documents=4, articles=10)
     index = tmp_path / "index"
     shards = work_folder(index) / "embeddings"
     script = (f"from indexer.build import build_index; "
-              f"build_index({str(corpus)!r}, {str(index)!r}, checkpoint_every=4, workers=1)")
+              f"build_index({str(corpus)!r}, {str(index)!r}, checkpoint_every=2, workers=1)")
     process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 300
-        while len(list(shards.glob("*/shard-*.npz"))) < 2:
+        while not list(shards.glob("*/shard-*.npz")):  # killed as soon as the first checkpoint is written
             assert process.poll() is None, process.stderr.read().decode()
             assert time.monotonic() < deadline, "no checkpoint written"
             time.sleep(0.02)
@@ -93,9 +93,9 @@ def test_a_killed_build_resumes_without_redoing_finished_embeddings(tmp_path):
         process.stderr.close()
     assert not index.exists()  # killed before the index was swapped in
     saved = sum(len(np.load(p)["keys"]) for p in shards.glob("*/shard-*.npz"))
-    assert saved >= 8
 
     resumed = build_index(corpus, index)
+    assert 2 <= saved < resumed.clauses
     assert resumed.resumed == saved and resumed.embedded == resumed.clauses - saved
     assert not work_folder(index).exists()  # the checkpoint is gone once the index is in place
 
