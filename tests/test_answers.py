@@ -8,6 +8,12 @@ import pytest
 from indexer.errors import BadInput
 
 
+@pytest.fixture
+def kb(kb_on_each_backend):
+    """Every test here runs on the local backend and on Milvus Lite."""
+    return kb_on_each_backend
+
+
 def _check_contract(answer: dict) -> None:
     refs = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
     ranks = {c["rank"] for c in answer["citations"]}
