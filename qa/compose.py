@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from indexer.normalize import normalize
 from indexer.segment import item_level
 
+from .abstain import answer_types
 from .facts import states_figure, states_time
 from .focus import RELATED
 from .types import Analysis, Citation, Hit
@@ -77,14 +78,13 @@ def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysi
     if is_table:
         return [Sentence(0, len(clause_text), clause_text, 1.0 + sum(w for t, w in terms.items() if t in normalize(clause_text)))]
     out = []
+    states_fact = asked_fact(analysis)
     for n, (s, e) in enumerate(split_sentences(clause_text)):
         body = clause_text[s:e]
         norm = normalize(body)
         score = matched_weight(norm, terms, groups)
-        if analysis.qtype == "number" and states_figure(body):
-            score += 0.5
-        elif analysis.qtype == "when" and states_time(body):
-            score += 0.5   # "啥时候能用上自来水": the sentence with the date or deadline
+        if states_fact is not None and states_fact(body):
+            score += 0.5   # "啥时候能用上自来水", "最多给多少": the sentence with the date, figure or amount asked for
         if n == 0:
             score += 0.1  # the lead sentence states what the clause is about
         out.append(Sentence(s, e, body, score))
@@ -106,6 +106,42 @@ def pick_sentences(sentences: list[Sentence], limit: int = 2, title: str = "") -
     if bare_title and idx + 1 < len(sentences) and sentences[idx + 1] not in chosen:
         chosen.insert(1, sentences[idx + 1])  # "实行贫困人口分类救治。" alone says little
     return chosen[: limit + 1]
+
+
+MAX_CARRIED = 3   # pieces a cut sentence is carried on by to reach the asked-for fact
+
+
+def asked_fact(analysis: Analysis):
+    """A test for the kind of fact the question asks for — an amount, a percentage, a deadline… (the
+    answer kinds of qa/abstain.py), else a figure for a number question, a date for a when question —
+    or None when it asks for no such kind."""
+    kinds = answer_types(analysis.normalized)
+    if kinds:
+        return lambda text: any(evidence.search(text) for _, evidence in kinds)
+    if analysis.qtype == "number":
+        return states_figure
+    if analysis.qtype == "when":
+        return states_time
+    return None
+
+
+def carry_the_fact(sentences: list[Sentence], chosen: list[Sentence], states_fact) -> list[Sentence]:
+    """Never stop before the figure, threshold or deadline asked for: when the chosen sentences state none
+    but one of them is cut at a '；' or '：' from a continuation that does ("…给予临时救助：" / "（一）…六倍
+    以下…；"), the answer carries on through the piece that states it."""
+    if states_fact is None or not chosen or any(states_fact(s.text) for s in chosen):
+        return chosen
+    for s in chosen:
+        i = sentences.index(s)
+        carried = []
+        while sentences[i].text.rstrip().endswith(("；", ";", "：", ":")) and i + 1 < len(sentences) \
+                and len(carried) < MAX_CARRIED:
+            i += 1
+            carried.append(sentences[i])
+            if states_fact(sentences[i].text):
+                at = chosen.index(s) + 1
+                return chosen[:at] + [c for c in carried if c not in chosen] + chosen[at:]
+    return chosen
 
 
 def select_hits(hits: list[Hit], top_k: int) -> list[Hit]:
@@ -147,13 +183,14 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         span_end = len(clause.text) if clause.kind == "table_row" else min(len(clause.text), title_end + 1)
         citations.append(Citation(n, clause, [(0, span_end)], 0.0, "list"))
     limit = 4 if _SCHEDULE.search(analysis.normalized) else 2
+    states_fact = asked_fact(analysis)
     lead_relevance = None
     for hit in select_hits(hits, top_k):
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
         is_table = hit.clause.kind == "table_row"
-        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table, groups),
-                                limit=limit, title=hit.clause.title)
+        scored = score_sentences(hit.clause.text, terms, analysis, is_table, groups)
+        chosen = carry_the_fact(scored, pick_sentences(scored, limit=limit, title=hit.clause.title), states_fact)
         if not chosen:
             continue
         relevance = max(s.score for s in chosen)

@@ -97,3 +97,54 @@ def test_a_question_without_a_situation_keeps_its_ranking(kb):
     analysis = kb.analyze("医疗救助有哪些政策?")
     hits = kb.search("医疗救助有哪些政策?")
     assert lead_with_need(analysis, hits, kb.vocabulary, 4, kb.tag_share) is hits
+
+
+# --- sentences that carry the fact ------------------------------------------------------------
+def test_a_sentence_cut_at_a_semicolon_is_carried_on_to_the_figure():
+    from qa.compose import Sentence, carry_the_fact
+    from qa.facts import states_figure
+
+    text = "遭遇突发事件、基本生活暂时出现严重困难的家庭，经乡镇人民政府审核后给予临时救助；每次不超过当地月最低生活保障标准的三倍。"
+    first, second = text.split("；")
+    pieces = [Sentence(0, len(first) + 1, first + "；", 2.0), Sentence(len(first) + 1, len(text), second, 0.4)]
+    assert carry_the_fact(pieces, pieces[:1], states_figure) == pieces
+    assert carry_the_fact(pieces, pieces[:1], None) == pieces[:1]   # nothing of a kind asked for
+
+
+POLICY = """# 某市困难群众临时救助办法
+
+## 第一章 总则
+
+第一条 为了保障困难群众的基本生活，根据有关法律法规，结合本市实际，制定本办法。
+
+第二条 本办法所称临时救助，是指对遭遇突发事件、意外伤害、重大疾病等原因导致基本生活暂时出现严重困难的家庭给予的应急性、过渡性救助。
+
+## 第二章 救助标准
+
+第三条 临时救助的对象，由申请人户籍所在地或者居住地乡镇人民政府审核确认，临时救助金以发放现金为主；一次救助金额不超过当地月最低生活保障标准的四倍。
+
+第四条 申请临时救助的，应当在困难发生后三个月内向乡镇人民政府提出；情况紧急的，可以先行救助后补办手续。
+"""
+
+
+@pytest.fixture(scope="module")
+def policy_kb(tmp_path_factory):
+    from indexer.build import build_index
+    from qa.engine import open_knowledge_base
+
+    root = tmp_path_factory.mktemp("policy")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "linshi.md").write_text(POLICY, encoding="utf-8")
+    build_index(corpus, root / "index")
+    return open_knowledge_base(root / "index", corpus, build_if_missing=False)
+
+
+@pytest.mark.parametrize("question,fact", [
+    ("临时救助一次最多能给多少钱?", "四倍"),           # a multiple of a standard is an amount
+    ("临时救助要在困难发生后多久以内申请?", "三个月内"),  # a deadline after the '；'-free lead sentence
+])
+def test_the_answer_states_the_figure_or_deadline_asked_for(policy_kb, question, fact):
+    answer = policy_kb.ask(question)
+    assert answer.outcome == ANSWERED, (answer.outcome, answer.signals)
+    assert fact in answer.points[0]["text"], answer.answer
