@@ -242,7 +242,10 @@ def main(argv=None) -> int:
           "threshold", model["threshold"])
     if args.write:
         calib = [r for r in rows if r["split"] == CALIBRATION]
-        provenance = {"date": dt.date.today().isoformat(), "sets": [s.partition("@")[0] for s in args.set],
+        provenance = {"date": dt.date.today().isoformat(),
+                      "sets": [{"file": Path(s.partition("@")[0]).name, "split": "calibration questions only",
+                                "index": "plan + ../shared/policies (15 documents)" if s.partition("@")[2]
+                                else "./index (the repository corpus)"} for s in args.set],
                       "calibration_questions": len(calib),
                       "calibration_out_of_scope": sum(r["out_of_scope"] for r in calib),
                       **model["_fit"]}
