@@ -12,9 +12,12 @@ would quote speak of it — none tied to a document, a topic or a known question
   sentence when no such kind is asked: the words of a near miss are spread over sentences about other things;
 - `subject_cited`: whether the question's most salient word (its likeliest subject) is in the cited text;
 - `unknown_share`: the salient weight of the nouns no document, synonym or concept knows (新冠, 公积金);
-- `dense_top`: the best clause's similarity to the question in the encoder's space, and `dense_z` how
-  far it stands out of the first hundred (in standard deviations): a question about nothing in the
-  documents finds many clauses equally, weakly similar, whatever the corpus;
+- `dense_z`: how far the best clause's similarity to the question (in the encoder's space) stands out of
+  the first hundred, in standard deviations: a question about nothing in the documents finds many clauses
+  equally, weakly similar, whatever the corpus (the raw similarity, `dense_top`, is kept in the answer's
+  signals but not weighed: its scale depends on the corpus — it measured no better in cross-validation);
+- `lead_dense`: the similarity of the clause the answer leads with (the lowest of the first hundred when it is
+  not among them): an answer led by a clause the encoder finds far from the question is a guess;
 - `agreement`: how far the keyword and the dense rankings agree (shared clauses in their top 10).
 
 A logistic model turns them into the probability that the documents speak of what is asked; its
@@ -36,8 +39,8 @@ from indexer.normalize import normalize_uncached
 from .facts import states_figure, states_time
 
 MODEL_FILE = Path(__file__).with_name("coverage_model.json")
-FEATURES = ("salient_cited", "salient_top", "answer_sentence", "subject_cited", "unknown_share", "dense_top",
-            "dense_z", "agreement")
+FEATURES = ("salient_cited", "salient_top", "answer_sentence", "subject_cited", "unknown_share", "dense_z",
+            "lead_dense", "agreement")
 AGREEMENT_DEPTH = 10
 DENSE_SPREAD_DEPTH = 100   # how many dense scores `dense_z` compares the best one with
 
@@ -51,6 +54,7 @@ class CoverageFeatures:
     answer_sentence: float
     dense_top: float
     dense_z: float
+    lead_dense: float
     agreement: float
 
     def vector(self) -> list[float]:
@@ -139,9 +143,10 @@ def ranking_agreement(bm25_ids: list[str], dense_ids: list[str], depth: int = AG
 
 def measure(tokens: list[str], idf: dict[str, float], unknown: set[str], asking: frozenset[str], unexplained: list[str],
             wordings: dict[str, list[str]], cited_text: str, top_text: str, sentences: list[str],
-            dense_scores: list[float], bm25_ids: list[str], dense_ids: list[str]) -> CoverageFeatures:
+            dense_scores: list[float], bm25_ids: list[str], dense_ids: list[str], lead_id: str = "") -> CoverageFeatures:
     """The coverage features of one question (texts already normalised; `sentences`: the quoted sentences
-    that state the kind of fact asked for, each with its clause's heading; `dense_scores` best first)."""
+    that state the kind of fact asked for, each with its clause's heading; `dense_scores` and `dense_ids`:
+    the dense ranking, best first; `lead_id`: the clause the answer leads with)."""
     weights = content_weights(tokens, idf, unknown, asking)
     total = sum(weights.values()) or 1.0
     subject = max(weights, key=lambda w: (weights[w], len(w), w), default="")
@@ -154,7 +159,8 @@ def measure(tokens: list[str], idf: dict[str, float], unknown: set[str], asking:
                             answer_sentence=max((found_share(weights, s, wordings) for s in sentences), default=0.0),
                             dense_top=dense_scores[0] if dense_scores else 0.0,
                             dense_z=standing_out(dense_scores),
-                            agreement=ranking_agreement(bm25_ids, dense_ids))
+                            lead_dense=lead_similarity(lead_id, dense_ids, dense_scores),
+                            agreement=ranking_agreement(bm25_ids[:AGREEMENT_DEPTH], dense_ids[:AGREEMENT_DEPTH]))
 
 
 def question_wordings(tokens: list[str], expansions: dict[str, str], tokenize) -> dict[str, list[str]]:
@@ -166,6 +172,13 @@ def question_wordings(tokens: list[str], expansions: dict[str, str], tokenize) -
                 out.setdefault(word, []).append(target)
                 out[word] += [t for t in tokenize(target) if len(t) > 1 and t not in out[word]]
     return out
+
+
+def lead_similarity(lead_id: str, dense_ids: list[str], dense_scores: list[float]) -> float:
+    """The dense similarity of the lead clause; the lowest score listed when it is not among them."""
+    if not dense_scores:
+        return 0.0
+    return dense_scores[dense_ids.index(lead_id)] if lead_id in dense_ids else min(dense_scores)
 
 
 def standing_out(scores: list[float]) -> float:

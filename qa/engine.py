@@ -163,7 +163,8 @@ class KnowledgeBase:
         return measure(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words,
                        sig.unexplained, wordings,
                        cited_text_of(citations, text), top_text, sentences, [h.dense_score for h in dense],
-                       [h.clause.clause_id for h in keyword], [h.clause.clause_id for h in dense[:AGREEMENT_DEPTH]])
+                       [h.clause.clause_id for h in keyword], [h.clause.clause_id for h in dense],
+                       citations[0].clause.clause_id if citations else "")
 
     def entitlements(self, profile: list[str], topic: str | None = None) -> dict:
         query = " ".join(profile + ([topic] if topic else []))
