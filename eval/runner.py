@@ -219,7 +219,7 @@ def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None) ->
         answer = kb.ask(question.question, top_k=ANSWER_TOP_K, qid=question.id, mode=system)
         outcome.answer, outcome.abstained, outcome.outcome = answer.answer, answer.abstained, answer.outcome
         signals = answer.signals or {}
-        outcome.coverage = signals.get("coverage", {}).get("probability")
+        outcome.coverage = signals.get("coverage_model", {}).get("probability")
         outcome.gated = bool(signals.get("unknown_years") or signals.get("unknown_places"))
         outcome.unmet = signals.get("unmet_answer_type")
         outcome.cited = [c.clause.clause_id for c in answer.citations]

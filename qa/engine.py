@@ -126,7 +126,7 @@ class KnowledgeBase:
         answer = Answer(question=analysis.question, answer=text, abstained=outcome != "answered", citations=citations,
                         analysis=analysis, id=qid, points=points, outcome=outcome, missing=missing)
         answer.latency_ms = (time.perf_counter() - started) * 1000
-        answer.signals = sig.to_json() | {"coverage": {"probability": round(probability, 4),
+        answer.signals = sig.to_json() | {"coverage_model": {"probability": round(probability, 4),
                                                         "threshold": self.coverage_model.threshold,
                                                         "features": features.to_json()}}
         return answer

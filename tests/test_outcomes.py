@@ -19,7 +19,7 @@ def test_every_answer_carries_its_outcome(kb):
         assert answer["outcome"] in OUTCOMES
         assert answer["abstained"] == (answer["outcome"] != ANSWERED)
         assert bool(answer["missing"]) == (answer["outcome"] == PARTIAL)
-        assert 0.0 <= answer["signals"]["coverage"]["probability"] <= 1.0
+        assert 0.0 <= answer["signals"]["coverage_model"]["probability"] <= 1.0
 
 
 def test_a_subject_covered_without_the_fact_asked_for_is_partial_and_says_what_is_missing(kb):
