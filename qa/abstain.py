@@ -43,14 +43,14 @@ ANSWER_TYPES = (
     # what offices tell, not plans: a phone number, opening hours, papers to bring, a service window,
     # a term of office, applying online
     ("phone", re.compile(r"(电话|热线|手机号|号码|联系方式)"),
-     re.compile(r"\d{3,4}-?\d{7,8}|\d{5,}|热线|电话")),
+     re.compile(r"\d{3,4}-?\d{7,8}|\d{5,}")),
     ("account", re.compile(r"(账号|帐号|账户号|卡号|银行账户)"),
      re.compile(r"\d{6,}")),
     # a time limit in days or months (多少天内, 几个工作日): a deadline the clause states
     ("deadline", re.compile(r"(多少|几)个?(天|日|工作日|月)(内|之内|以内|能|可以|才|就)"),
      re.compile(rf"[\d{_CN_NUMERAL}]+个?(日|天|工作日|月)|即时|当日|当天")),
     ("hours", re.compile(r"几点|上班时间|办公时间|工作时间|几点钟|周几|星期几"),
-     re.compile(r"\d{1,2}\s*[:：点时]|工作日|星期|周[一二三四五六日]")),
+     re.compile(r"\d{1,2}\s*[:：点时]|上午|下午|星期[一二三四五六日]|周[一二三四五六日]")),
     ("papers", re.compile(r"(带|交|准备|提供|需要|要)(哪些|什么|啥|些)?(材料|证件|证明|手续|资料)"),
      re.compile(r"材料|证件|证明|手续|资料|申请书|身份证|户口")),
     ("window", re.compile(r"(哪个|什么|啥)(窗口|柜台|大厅)|窗口"),
@@ -65,7 +65,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
-                "tenure": "任期年限", "online": "网上办理的方式"}
+                "tenure": "任期年限", "online": "网上办理的方式", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?由([^，,。；;]{2,20}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,20}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
@@ -98,7 +98,7 @@ class AbstainSignals:
     anchored: bool = False   # the question names a household situation/condition or uses a known alias
     unmet_answer_type: str | None = None
     unknown_years: list[str] = field(default_factory=list)
-    unknown_places: list[str] = field(default_factory=list)   # asked about, never mentioned (贵州, 黑龙江省)
+    unknown_places: list[str] = field(default_factory=list)   # asked about, never mentioned (贵州, 黑龙江省, 《社会救助法》)
 
     def to_json(self) -> dict:
         return {"coverage": round(self.coverage, 3), "dense_top": round(self.dense_top, 4),
@@ -163,11 +163,42 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
     on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
     unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject))
+    asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
+    if unmet is None:
+        unmet = unmet_scope(analysis, texts, asked)
     years = [t for t in times_mentioned(analysis.normalized) if t not in corpus_years]
     # a place asked about (its figures, its list, its date), not a place the asker comes from
-    asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     places = unknown_places(asked, mentions) if mentions and analysis.qtype not in ("yesno", "other") else []
+    titles = unknown_titles(analysis.normalized, mentions) if mentions else []
     unexplained = [w for w in analysis.unknown_terms if w not in explained]
     anchored = bool(analysis.profile or analysis.conditions or analysis.expanded_terms)
     return AbstainSignals(coverage=coverage, dense_top=dense_top, unexplained=unexplained,
-                          unmet_answer_type=unmet, unknown_years=years, unknown_places=places, anchored=anchored)
+                          unmet_answer_type=unmet, unknown_years=years, unknown_places=places + titles,
+                          anchored=anchored)
+
+
+_TITLE = re.compile(r"《([^《》]{2,40})》")
+
+
+def unknown_titles(normalized_question: str, mentions: Callable[[str], bool]) -> list[str]:
+    """Documents the question names in 《》 that no indexed document is or mentions (《社会救助法》)."""
+    return [f"《{t}》" for t in _TITLE.findall(normalized_question) if not mentions(t)]
+
+
+def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[str]) -> str | None:
+    """A figure or date asked for a named year or place ("朝阳县2017年底还有多少…") must come from a clause
+    that names that year and place (or belongs to a document that does): figures of other years or of the
+    whole province do not answer it. A year naming an edition (2016年版) is not a scope."""
+    if analysis.qtype not in ("number", "when"):
+        return None
+    years = [y for y in times_mentioned(_EDITION.sub("", analysis.normalized))]
+    places = [_PLACE_SUFFIX.sub("", p) or p for p in asked_places
+              if _PLACE_SUFFIX.search(p) or p in PROVINCES]
+    if not years and not places:
+        return None
+    if any(all(y in text for y in years) and all(p in text for p in places) for text in clause_texts):
+        return None
+    return "scoped"
+
+
+_EDITION = re.compile(r"(?:19|20)\d\d\s*年?\s*(?:版|修订|修正|修改)")
