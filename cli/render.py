@@ -84,10 +84,18 @@ def render_tree(title: str, text: str, clauses: list[Clause]) -> str:
     return "\n".join(lines)
 
 
+OUTCOME_LINES = {"answered": "【已回答】", "partial": "【部分覆盖】文件讲到了这件事，但没有写明所问的内容",
+                 "not_covered": "【未覆盖】这些文件没有回答这个问题"}
+
+
 def render_answer(answer: dict) -> str:
-    lines = [answer["answer"], ""]
-    if answer["abstained"]:
-        lines.append("（未覆盖：以下为最接近的条款）" if answer["citations"] else "")
+    outcome = answer.get("outcome") or ("not_covered" if answer["abstained"] else "answered")
+    lines = [OUTCOME_LINES.get(outcome, outcome)]
+    if outcome == "partial" and answer.get("missing"):
+        lines[0] += f"：{answer['missing']}"
+    lines += [answer["answer"], ""]
+    if outcome == "not_covered" and answer["citations"]:
+        lines.append("（以下为最接近的条款，供核对）")
     for c in answer["citations"]:
         where = c.get("label") or c["doc_title"]
         lines.append(f"[{c['rank']}] {where} › {' › '.join(c['path'])}  ({c['clause_id']})")

@@ -16,13 +16,16 @@ from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
-from .abstain import should_abstain, signals, times_mentioned
+from .abstain import clause_context, missing_statement, signals, times_mentioned
 from .analyze import analyze_question, explained_words
-from .compose import compose_answer
+from .compose import MAX_POINTS, compose_answer, partial_answer, split_sentences
+from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
+                       found_share, load_model, measure, question_wordings, states_asked_kind)
 from .documents import Library
 from .entitlements import find_entitlements
-from .retrieve import RetrievalConfig, Retriever, dense_query_text
-from .types import Answer, Hit
+from .focus import lead_with_need
+from .retrieve import RetrievalConfig, Retriever
+from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
 
@@ -124,19 +127,67 @@ class KnowledgeBase:
         filters = Filters.for_region(region, doc_ids, kinds)
         analysis = self.analyze(question)
         hits = self._search(analysis, max(top_k, 10), mode, filters)
-        dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1,
-                                             filters=filters)
-        sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
-                      explained_words(analysis, self.vocabulary), self.mentions)
-        abstained = not hits or should_abstain(sig)
+        dense = self._search(analysis, DENSE_SPREAD_DEPTH, "dense", filters)
+        salience = content_weights(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words)
+        wordings = question_wordings(analysis.tokens, analysis.expansions,
+                                     lambda t: self.tokenizer.tokenize(t, normalized=True))
+        sig = signals(analysis, hits, dense[0].dense_score if dense else 0.0, self.corpus_years,
+                      explained_words(analysis, self.vocabulary), self.mentions,
+                      about=lambda text: found_share(salience, text, wordings))
         weights, groups = self.retriever.question_terms(analysis)
-        text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
+        focused = lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS), self.tag_share)
+        text, citations, points = compose_answer(analysis, focused, top_k, False, weights, self.retriever.siblings, groups)
+        features = self.coverage_features(analysis, hits, dense, citations, points, text, sig, wordings, filters)
+        outcome, probability = decide_outcome(features, sig, self.coverage_model) if hits else (NOT_COVERED, 0.0)
+        missing = ""
+        if outcome == NOT_COVERED:
+            text, citations, points = compose_answer(analysis, hits, top_k, True, weights)
+        elif outcome == PARTIAL:
+            missing = missing_statement(sig.unmet_answer_type, [c.clause.text for c in citations])
+            text = partial_answer(missing, text)
         self.library.describe(citations)   # which document, article, edition and status each citation is
-        answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
-                        analysis=analysis, id=qid, points=points)
+        answer = Answer(question=analysis.question, answer=text, abstained=outcome != "answered", citations=citations,
+                        analysis=analysis, id=qid, points=points, outcome=outcome, missing=missing)
         answer.latency_ms = (time.perf_counter() - started) * 1000
-        answer.signals = sig.to_json()
+        answer.signals = sig.to_json() | {"coverage_model": {"probability": round(probability, 4),
+                                                        "threshold": self.coverage_model.threshold,
+                                                        "features": features.to_json()}}
         return answer
+
+    def tag_share(self, tag: str) -> float:
+        """The share of the indexed clauses carrying a concept tag (how generic a situation is)."""
+        return self._tag_counts.get(tag, 0) / max(1, len(self.stored.clauses))
+
+    @functools.cached_property
+    def _tag_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for clause in self.stored.clauses:
+            for tag in clause.tags or []:
+                counts[tag] = counts.get(tag, 0) + 1
+        return counts
+
+    @functools.cached_property
+    def question_words(self) -> frozenset[str]:
+        """Words that ask rather than say what about (多少钱, 几个, 哪些): the question-type cues of the vocabulary."""
+        return frozenset(t for c in self.vocabulary.concepts if c.kind == "qtype" for t in c.triggers if len(t) > 1)
+
+    @functools.cached_property
+    def coverage_model(self):
+        return load_model()
+
+    def coverage_features(self, analysis, hits: list[Hit], dense: list[Hit], citations, points: list[dict], text: str,
+                          sig, wordings: dict[str, list[str]], filters: Filters | None = None):
+        """The evidence `decide_outcome` weighs (see qa/coverage.py); `dense`: the dense ranking, 100 deep."""
+        keyword = self._search(analysis, AGREEMENT_DEPTH, "bm25", filters)
+        titles = {c.rank: c.clause.doc_title for c in citations}
+        sentences = [normalize_uncached(" ".join([titles.get(p["refs"][0], ""), *(p.get("path") or []), p["text"][s:e]]))
+                     for p in points for s, e in split_sentences(p["text"]) if states_asked_kind(analysis.qtype, p["text"][s:e])]
+        top_text = normalize_uncached(" ".join(clause_context(h.clause) for h in hits[:3]))
+        return measure(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words,
+                       sig.unexplained, wordings,
+                       cited_text_of(citations, text), top_text, sentences, [h.dense_score for h in dense],
+                       [h.clause.clause_id for h in keyword], [h.clause.clause_id for h in dense],
+                       citations[0].clause.clause_id if citations else "")
 
     def entitlements(self, profile: list[str], topic: str | None = None) -> dict:
         query = " ".join(profile + ([topic] if topic else []))

@@ -116,7 +116,7 @@ class Retriever:
         wording its alias expands to are one concept (车票 → 交通补贴, 一次性交通补贴), so that a
         sentence counts each thing asked about once, however many of its wordings it repeats."""
         top = max(self.idf.values(), default=1.0)
-        aliases = set(analysis.expansions.values())
+        aliases = list(dict.fromkeys(analysis.expansions.values()))  # in question order: a set's order varies by process
         weights: dict[str, float] = {}
         groups: dict[str, str] = {}
         for tok in analysis.tokens:
