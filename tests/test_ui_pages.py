@@ -31,9 +31,23 @@ def app_env(index_dir):
             os.environ[k] = v
 
 
-def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
+ADMIN_TOKEN = "test-admin-credential-42"
+
+
+@pytest.fixture
+def admin_token(monkeypatch):
+    """Administration enabled with a known credential (qa.access reads it from the environment)."""
+    monkeypatch.setenv("POLICYKB_ADMIN_TOKEN", ADMIN_TOKEN)
+    monkeypatch.delenv("POLICYKB_ADMIN_TOKEN_FILE", raising=False)
+    return ADMIN_TOKEN
+
+
+def open_app(page: str | None = None, query: dict | None = None, admin: str | None = None) -> AppTest:
+    """The app, optionally on one page, optionally as a session that logged in with credential `admin`."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params.update(query or {})
+    if admin:
+        at.session_state["admin_token"] = admin
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     if page:
@@ -128,7 +142,9 @@ def test_question_text_is_escaped_not_rendered(app_env):
     shown = markdown_text(at)
     assert "\\<script\\>alert\\(1\\)\\</script\\>\\[点我\\]\\(javascript\\:alert\\(1\\)\\)" in shown
     assert "<script>" not in shown.replace("\\<script\\>", "")
-    assert not at.get("html")
+    from ui.style import CSS
+
+    assert all(h.proto.body.strip() == CSS.strip() for h in at.get("html"))  # the app's own stylesheet, nothing else
 
 
 def test_empty_question_asks_for_one(app_env):
@@ -249,7 +265,7 @@ SUMMARY = {"questions": 2, "systems": {
     for s in ("bm25", "dense", "hybrid", "full")}, "report": "report.md"}
 
 
-def test_evaluation_page_shows_metrics_and_failures_first(app_env, monkeypatch):
+def test_evaluation_page_shows_metrics_and_failures_first(app_env, admin_token, monkeypatch):
     calls = {}
 
     def run_evaluation(kb, questions, report_dir, systems=None, progress=None, **kw):
@@ -273,7 +289,7 @@ def test_evaluation_page_shows_metrics_and_failures_first(app_env, monkeypatch):
     import eval as eval_package
 
     monkeypatch.setattr(eval_package, "runner", fake, raising=False)
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.button(key="eval_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert calls["systems"] == ["bm25", "dense", "hybrid", "full"]
@@ -287,14 +303,14 @@ def test_evaluation_page_shows_metrics_and_failures_first(app_env, monkeypatch):
     assert {d.proto.label for d in at.get("download_button")} == {"下载完整报告（Markdown）"}
 
 
-def test_evaluation_page_rejects_a_missing_upload(app_env, monkeypatch):
+def test_evaluation_page_rejects_a_missing_upload(app_env, admin_token, monkeypatch):
     fake = types.ModuleType("eval.runner")
     fake.run_evaluation = lambda *a, **k: SUMMARY
     monkeypatch.setitem(sys.modules, "eval.runner", fake)
     import eval as eval_package
 
     monkeypatch.setattr(eval_package, "runner", fake, raising=False)
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.segmented_control(key="eval_source").set_value("上传问题文件").run()
     assert at.get("file_uploader")
     at.button(key="eval_run").click().run()
@@ -330,9 +346,9 @@ NEW_DOC = """某县农村饮水安全巩固提升实施方案
 """
 
 
-def test_upload_adds_a_document_and_bad_files_are_refused(private_library):
+def test_upload_adds_a_document_and_bad_files_are_refused(private_library, admin_token):
     corpus, index = private_library
-    at = open_app("documents")
+    at = open_app("documents", admin=admin_token)
     assert any("已收录 1 份文件" in h.value for h in at.subheader)
     # wrong type and oversize are refused with a clear message, and nothing changes
     from ui.pages_documents import MAX_UPLOAD_MB, check_upload
@@ -369,13 +385,13 @@ def test_upload_adds_a_document_and_bad_files_are_refused(private_library):
     assert not (corpus / "饮水方案.txt").exists()
 
 
-def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, tmp_path):
+def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, admin_token, tmp_path):
     pytest.importorskip("eval.runner")
     lines = (Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     picked = [json.loads(line) for line in lines if line.strip()]
     sample = picked[:3] + [q for q in picked if q.get("type") == "out_of_scope"][:1]
     data = "\n".join(json.dumps(q, ensure_ascii=False) for q in sample).encode("utf-8")
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.segmented_control(key="eval_source").set_value("上传问题文件").run()
     at.file_uploader(key="eval_file").upload("my_questions.jsonl", data, "application/json")
     at.multiselect(key="eval_systems").set_value(["bm25", "full"])
@@ -390,9 +406,9 @@ def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, tmp_p
     assert verdicts == sorted(verdicts, key=lambda v: v.startswith("✓"))  # failures first
 
 
-def test_evaluation_page_reports_a_bad_question_file(app_env):
+def test_evaluation_page_reports_a_bad_question_file(app_env, admin_token):
     pytest.importorskip("eval.runner")
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.segmented_control(key="eval_source").set_value("上传问题文件").run()
     at.file_uploader(key="eval_file").upload("bad.jsonl", b"{not json}\n", "application/json")
     at.button(key="eval_run").click().run()
@@ -400,11 +416,11 @@ def test_evaluation_page_reports_a_bad_question_file(app_env):
     assert any("问题文件无法使用" in e.value for e in at.error)
 
 
-def test_a_document_added_from_the_command_line_shows_up_without_a_restart(private_library, tmp_path):
+def test_a_document_added_from_the_command_line_shows_up_without_a_restart(private_library, admin_token, tmp_path):
     from qa.library import add_documents
 
     corpus, index = private_library
-    at = open_app("documents")
+    at = open_app("documents", admin=admin_token)
     assert any("已收录 1 份文件" in h.value for h in at.subheader)
     source = tmp_path / "cli_doc.txt"
     source.write_text(NEW_DOC, encoding="utf-8")

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from indexer.errors import BadInput
+from ui.admin import require_admin
 from ui.state import knowledge_base
 from ui.text import escape_markdown
 
@@ -43,8 +44,9 @@ def _runner():
 
 
 def render() -> None:
-    kb = knowledge_base()
     st.title("评测")
+    require_admin()
+    kb = knowledge_base()
     st.caption("用带标准答案的问题集检验检索和回答质量，并与基线系统对比。")
     runner = _runner()
     if runner is None:
