@@ -157,9 +157,9 @@ def test_empty_question_asks_for_one(app_env):
 def test_entitlement_finder_groups_results_and_offers_exports(app_env, kb):
     at = open_app("entitlements")
     assert at.title[0].value == "政策匹配"
-    labels = [c.label for c in kb.vocabulary.concepts_of("situation")]
-    assert len(at.checkbox) >= len(labels)  # the check boxes come from the vocabulary
-    at.checkbox(key="ent_sit_低保对象").check()
+    situations = at.get("button_group")[0]
+    assert "低保户" in situations.options  # shown by the name people use; the value is the vocabulary label
+    situations.set_value(["低保对象"])
     grade = [s for s in at.selectbox if s.key and s.key.startswith("ent_grade_")]
     assert grade and "D级危房" in grade[0].options
     grade[0].select("D级危房")
@@ -167,9 +167,10 @@ def test_entitlement_finder_groups_results_and_offers_exports(app_env, kb):
     assert not at.exception
     expected = kb.entitlements(["低保对象", "D级危房"])
     assert any(f"找到 {expected['total']} 条政策依据" in h.value for h in at.subheader)
-    shown = markdown_text(at)
+    assert any("低保户" in c.value for c in at.caption)  # the name people use, not 低保对象
+    labels = [e.label for e in at.expander]
     for group in expected["groups"]:
-        assert f"#### {group['topic']}（{group['count']} 条）" in shown
+        assert f"{group['topic']}（{group['count']} 条）" in labels
     assert len(keyed(at, "ent_item_")) == expected["total"]
     downloads = {d.proto.label: d for d in at.get("download_button")}
     assert {"导出 Markdown", "导出 Word（DOCX）"} <= set(downloads)
@@ -179,10 +180,34 @@ def test_entitlement_finder_groups_results_and_offers_exports(app_env, kb):
     assert any("出处：《" in c.value for c in at.caption)
 
 
+def test_entitlement_finder_offers_only_household_situations_by_their_usual_names(app_env):
+    at = open_app("entitlements")
+    situations, conditions = at.get("button_group")[:2]
+    shown = [o.content for o in situations.proto.options]
+    assert {"低保户", "五保户/特困人员", "残疾人", "子女上学"} <= set(shown)
+    assert not {"帮扶干部", "贫困村", "重点县", "贫困地区"} & set(shown) & set(situations.options)
+    assert "大病" in [o.content for o in conditions.proto.options]
+
+
+def test_entitlement_finder_a_condition_alone_and_with_an_area(app_env, kb):
+    at = open_app("entitlements")
+    grade = next(s for s in at.selectbox if s.key and s.key.startswith("ent_grade_"))
+    grade.select("D级危房")
+    at.button(key="FormSubmitter:entitlement_form-查找可享受的政策").click().run()
+    alone = kb.entitlements(["D级危房"])
+    assert alone["total"] > 0 and any(f"找到 {alone['total']} 条" in h.value for h in at.subheader)
+    at.selectbox(key="ent_topic").select("医疗")
+    at.button(key="FormSubmitter:entitlement_form-查找可享受的政策").click().run()
+    with_area = kb.entitlements(["D级危房"], "医疗")
+    assert with_area["total"] > 0 and with_area["broadened"]
+    assert any(f"找到 {with_area['total']} 条" in h.value for h in at.subheader)
+    assert any("医疗" in w.value and "D级危房" in w.value for w in at.warning)
+
+
 def test_entitlement_finder_needs_a_situation(app_env):
     at = open_app("entitlements")
     at.button(key="FormSubmitter:entitlement_form-查找可享受的政策").click().run()
-    assert any("请至少勾选一项" in w.value for w in at.warning)
+    assert any("请至少选一项" in w.value for w in at.warning)
 
 
 # --- 浏览 ----------------------------------------------------------------------------------------
