@@ -5,6 +5,12 @@ import pytest
 
 from tests.test_ui_pages import ADMIN_TOKEN, app_env, block, keyed, markdown_text, open_app  # noqa: F401
 
+def walk(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from walk(child)
+
+
 QUESTION = "到2020年贫困地区农村集中供水率要达到多少？"
 
 
@@ -32,7 +38,8 @@ def test_answer_has_an_outcome_banner_marker_links_and_compact_cards(app_env, kb
     assert 'id="cite-1"' in shown
     cards = keyed(at, "citation_")
     assert len(cards) == len(expected["citations"])
-    assert any(e.label == "条款全文" for e in at.expander)        # the whole clause on demand
+    popovers = [n.proto.popover.label for n in walk(at.main) if n.type == "popover"]
+    assert "条款全文" in popovers                                  # the whole clause on demand
     assert at.query_params["q"] in (QUESTION, [QUESTION])          # the address reproduces the answer
 
 

@@ -105,9 +105,10 @@ def ask_section() -> None:
     with st.form("ask_form", border=False):
         st.text_area("您的问题", key="ask_question", max_chars=MAX_QUESTION, height=80,
                      placeholder="例如：家里有人得了大病，能报销多少？")
-        left, right = st.columns([1, 1], vertical_alignment="bottom")
-        submitted = left.form_submit_button("提问", type="primary", icon=":material/send:", width="stretch")
-        right.selectbox("引用条款数（最多）", (3, 5, 8, 10), index=1, key="ask_top_k")
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            submitted = st.form_submit_button("提问", type="primary", icon=":material/send:", width="stretch")
+            st.selectbox("引用条款数（最多）", (3, 5, 8, 10), index=1, key="ask_top_k", width=130,
+                         label_visibility="collapsed", format_func=lambda n: f"最多 {n} 条依据")
 
     pending = st.session_state.pop("ask_pending", None)
     if submitted:
@@ -206,7 +207,7 @@ def _report(c: dict, result: dict) -> None:
 
 def report_button(c: dict, result: dict) -> None:
     done = (result["seq"], c["clause_id"]) in st.session_state.get("ask_reported", set())
-    st.button("已报告" if done else "此引用有误", key=f"ask_report_{result['seq']}_{c['rank']}", type="tertiary",
+    st.button("已报告" if done else "引用有误", key=f"ask_report_{result['seq']}_{c['rank']}", type="tertiary",
               icon=":material/flag:", disabled=done, on_click=_report, args=(c, result))
 
 

@@ -59,20 +59,21 @@ def citation_card(c: dict, muted: bool = False, link: bool = True, key: str | No
         if not c.get("label") or not compact:
             st.caption(escape_markdown(path_label(c["path"])))
         whole = c["text"].strip()
+        full = False
         if compact and c.get("kind") != "table_row":
             st.markdown(excerpt_markdown(c["text"], c.get("highlights")))
-            shown = sum(e - s for s, e in excerpt_spans(c["text"], c.get("highlights")))
-            if shown < len(whole):
-                with st.expander("条款全文", icon=":material/article:"):
-                    if c.get("label"):
-                        st.caption(escape_markdown(path_label(c["path"])))
-                    clause_body(c["text"], c.get("kind", ""), c.get("highlights"))
+            full = sum(e - s for s, e in excerpt_spans(c["text"], c.get("highlights"))) < len(whole)
         else:
             clause_body(c["text"], c.get("kind", ""), c.get("highlights"))
-        if link or on_report:
+        if link or on_report or full:
+            # one row of small actions keeps a card short on a phone
             with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+                if full:
+                    with st.popover("条款全文", icon=":material/article:", type="tertiary"):
+                        st.caption(escape_markdown(path_label(c["path"])))
+                        clause_body(c["text"], c.get("kind", ""), c.get("highlights"))
                 if link:
-                    nav.clause_link(c["clause_id"])
+                    nav.clause_link(c["clause_id"], label="原文位置")
                 if on_report:
                     on_report(c)
 
