@@ -222,14 +222,15 @@ def cmd_ui(args) -> int:
 
     from qa.engine import ensure_index
 
-    # built (with a progress bar) and checked here, not in the browser; the server loads its own copy
+    # built (with a progress bar) and checked here, not in the browser; the server (ui/server.py) loads
+    # and warms its own copy before it listens, and sets the toolbar, bind address and upload limit
     ensure_index(args.index, args.corpus, progress=progress_bar())
-    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--",
+    host = getattr(args, "host", None) or "127.0.0.1"
+    command = [sys.executable, "-m", "ui.server", "--host", host, "--port", str(args.port),
                "--index", str(args.index.absolute()), "--corpus", str(args.corpus.absolute())]
-    print(f"PolicyKB UI: http://localhost:{args.port}", file=sys.stderr)
-    return subprocess.call(command)
+    shown = "localhost" if host in ("127.0.0.1", "localhost") else host
+    print(f"PolicyKB UI: http://{shown}:{args.port}", file=sys.stderr)
+    return subprocess.call(command, cwd=Path(__file__).resolve().parent.parent)
 
 
 def cmd_serve(args) -> int:

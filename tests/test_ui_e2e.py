@@ -153,7 +153,7 @@ def test_ask_in_a_real_browser(ui_server, browser):
     page = browser.find_element(By.CSS_SELECTOR, "[data-testid=stMain]").text
     assert "问答" in page and QUESTION in page
     assert "85%" in page and "辽宁省“十三五”脱贫攻坚规划" in page
-    assert "在文件中查看此条" in page
+    assert "原文位置" in page
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid=stException]")
     full_page_screenshot(browser, ARTIFACTS / "ui_ask_desktop.png", DESKTOP[0])
     browser.set_window_size(*PHONE)
