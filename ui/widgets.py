@@ -83,7 +83,7 @@ def copy_button(text: str, label: str = "复制回答", done: str = "已复制")
     payload = json.dumps(text, ensure_ascii=True).replace("</", "<\\/")
     st.iframe(f"""
 <button id="copy" style="font:14px sans-serif;padding:4px 12px;border:1px solid #d0d3da;border-radius:8px;
- background:#fff;color:#31333f;cursor:pointer">📋 {label}</button>
+ background:#fff;color:#31333f;cursor:pointer">{label}</button>
 <script>
 const text = {payload};
 const button = document.getElementById("copy");
@@ -95,6 +95,6 @@ function fallback() {{
 button.addEventListener("click", async () => {{
   try {{ await navigator.clipboard.writeText(text); }} catch (e) {{ fallback(); }}
   button.textContent = "✓ {done}";
-  setTimeout(() => {{ button.textContent = "📋 {label}"; }}, 2000);
+  setTimeout(() => {{ button.textContent = "{label}"; }}, 2000);
 }});
 </script>""", height=38, width=160)
