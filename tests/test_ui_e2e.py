@@ -371,7 +371,8 @@ def test_feedback_is_stored_and_listed(ui_server, browser, library):
 
     browser.set_window_size(*PHONE)
     ask(browser, ui_server, QUESTION)
-    thumbs_up = browser.find_element(By.CSS_SELECTOR, "[data-testid=stFeedbackButton][aria-label='Thumbs up']")
+    thumbs_up = WebDriverWait(browser, WAIT).until(lambda d: next(iter(d.find_elements(
+        By.CSS_SELECTOR, "[data-testid=stFeedbackButton][aria-label='Thumbs up']")), False))
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", thumbs_up)
     thumbs_up.click()
     click_button(browser, "引用有误", ".st-key-citation_1")
