@@ -1,4 +1,6 @@
-"""End to end: `policykb ui` on a free port, loaded in headless Chromium, a question asked.
+"""End to end: `policykb ui` on a free port, loaded in headless Chromium: a question asked; the two audiences
+(no writing action without the credential, an upload with it); at 390 × 844 a clicked [n] shows its citation,
+a shared ?q= link reproduces the answer, feedback is stored and listed.
 
 Screenshots (desktop and phone width) and the measured answer time go to tests/artifacts/.
 Needs Debian's chromium + chromium-driver (installed by .ci/run) and selenium (the dev extra);

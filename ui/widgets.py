@@ -51,10 +51,12 @@ def citation_card(c: dict, muted: bool = False, link: bool = True, key: str | No
 
     `compact` shows only the used sentences, with the whole clause on demand; its heading carries the
     anchor `#cite-n` the answer's [n] markers link to.  `on_report(c)`, when given, adds a
-    "此引用有误" button.
+    "引用有误" button.
     """
     with st.container(border=True, key=key):
-        anchor = f'<span class="cite-anchor" id="{citation_anchor(c["rank"])}"></span>' if compact and c.get("rank") else ""
+        anchor = ""
+        if compact and c.get("rank"):  # a fixed tag with a number in it: the only HTML a card carries
+            anchor = f'<span class="cite-anchor" id="{citation_anchor(c["rank"])}"></span>'
         st.markdown(anchor + citation_heading(c, muted), unsafe_allow_html=bool(anchor))
         if not c.get("label") or not compact:
             st.caption(escape_markdown(path_label(c["path"])))
