@@ -93,8 +93,8 @@ def record(path: str | Path, kind: str, question: str, answer: str = "", outcome
            None if citation_rank is None else int(citation_rank), str(comment)[:MAX_COMMENT], str(session)[:64])
     with closing(_connect(Path(path))) as conn, conn:
         cursor = conn.execute(
-            "INSERT INTO feedback (created, kind, question, answer, outcome, clause_id, citation_rank, comment, session)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            "INSERT INTO feedback (created, kind, question, answer, outcome, clause_id, citation_rank, comment,"
+            " session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
         return int(cursor.lastrowid)
 
 

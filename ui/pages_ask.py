@@ -108,7 +108,7 @@ def ask_section() -> None:
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             submitted = st.form_submit_button("提问", type="primary", icon=":material/send:", width="stretch")
             st.selectbox("引用条款数（最多）", (3, 5, 8, 10), index=1, key="ask_top_k", width=130,
-                         label_visibility="collapsed", format_func=lambda n: f"最多 {n} 条依据")
+                         label_visibility="collapsed", format_func=lambda n: f"{n} 条依据")
 
     pending = st.session_state.pop("ask_pending", None)
     if submitted:

@@ -87,10 +87,13 @@ def render() -> None:
     documents = kb.documents()
     st.subheader(f"已收录 {len(documents)} 份文件")
     if documents:
-        frame = pd.DataFrame([[escape_markdown(str(d.get(k) or "—")) for k in
-                               ("title", "issuer", "doc_number", "published", "clauses", "doc_id")]
-                              for d in documents],
-                             columns=["标题", "发文机关", "文号", "发布日期", "条款数", "文件编号"])
+        def cell(d: dict, key: str) -> str:
+            value = d.get(key) or (d.get("issued") if key == "published" else None)  # records' `issued` when present
+            return escape_markdown(str(value)) if value not in (None, "") else "—"
+
+        frame = pd.DataFrame([[cell(d, k) for k in ("title", "issuer", "doc_number", "published", "status", "clauses",
+                                                     "doc_id")] for d in documents],
+                             columns=["标题", "发文机关", "文号", "发布日期", "状态", "条款数", "文件编号"])
         st.table(frame, hide_index=True)
 
     st.subheader("添加文件")

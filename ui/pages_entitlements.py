@@ -73,6 +73,7 @@ def render() -> None:
                 result = kb.entitlements(profile, None if topic == ANY_TOPIC else topic)
                 st.session_state["ent_result"] = result
                 st.session_state["ent_names"] = [names.get(p, p) for p in profile]
+                st.session_state["ent_display"] = names
             except BadInput as exc:
                 st.session_state.pop("ent_result", None)
                 st.error(f"无法匹配：{escape_markdown(str(exc))}")
@@ -124,7 +125,9 @@ def show_result(result: dict, shown_names: list[str] | None = None) -> None:
 
 
 def _matched(item: dict) -> str:
-    return "、".join(m.split(":", 1)[-1] for m in item.get("matched", []))
+    names = st.session_state.get("ent_display") or {}
+    labels = [m.split(":", 1)[-1] for m in item.get("matched", [])]
+    return "、".join(dict.fromkeys(names.get(label, label) for label in labels))
 
 
 def item_card(n: int, item: dict) -> None:
@@ -135,10 +138,11 @@ def item_card(n: int, item: dict) -> None:
         st.markdown(highlight_markdown(item["summary"], []))
         applies = f"适用：{escape_markdown(_matched(item))} · " if item.get("matched") else ""
         st.caption(f"{applies}出处：{escape_markdown(path_label(item['path']))}")
-        if item["summary"].strip() != item["text"].strip():
-            with st.expander("条款全文"):
-                st.markdown(highlight_markdown(item["text"], item.get("highlights") or []))
-        nav.clause_link(item["clause_id"])
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            if item["summary"].strip() != item["text"].strip():
+                with st.popover("条款全文", icon=":material/article:", type="tertiary"):
+                    st.markdown(highlight_markdown(item["text"], item.get("highlights") or []))
+            nav.clause_link(item["clause_id"], label="原文位置")
 
 
 def print_item(n: int, item: dict) -> None:

@@ -15,9 +15,8 @@ CSS = """
 [data-testid="stFileUploaderDropzoneInstructions"] > div > span,
 [data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "把文件拖到这里，或点“选择文件”"; }
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after {
-  content: "选择文件"; font-size: 0.9rem; }
+[data-testid="stFileUploaderDropzone"] button > * { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.9rem; }
 /* English hints under inputs, and the English "Running…" status */
 [data-testid="InputInstructions"], [data-testid="stStatusWidget"] { display: none; }
 /* anchors of citation cards land below the fixed header */

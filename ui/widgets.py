@@ -51,10 +51,12 @@ def citation_card(c: dict, muted: bool = False, link: bool = True, key: str | No
 
     `compact` shows only the used sentences, with the whole clause on demand; its heading carries the
     anchor `#cite-n` the answer's [n] markers link to.  `on_report(c)`, when given, adds a
-    "此引用有误" button.
+    "引用有误" button.
     """
     with st.container(border=True, key=key):
-        anchor = f'<span class="cite-anchor" id="{citation_anchor(c["rank"])}"></span>' if compact and c.get("rank") else ""
+        anchor = ""
+        if compact and c.get("rank"):  # a fixed tag with a number in it: the only HTML a card carries
+            anchor = f'<span class="cite-anchor" id="{citation_anchor(c["rank"])}"></span>'
         st.markdown(anchor + citation_heading(c, muted), unsafe_allow_html=bool(anchor))
         if not c.get("label") or not compact:
             st.caption(escape_markdown(path_label(c["path"])))
@@ -83,7 +85,7 @@ def copy_button(text: str, label: str = "复制回答", done: str = "已复制")
     payload = json.dumps(text, ensure_ascii=True).replace("</", "<\\/")
     st.iframe(f"""
 <button id="copy" style="font:14px sans-serif;padding:4px 12px;border:1px solid #d0d3da;border-radius:8px;
- background:#fff;color:#31333f;cursor:pointer">📋 {label}</button>
+ background:#fff;color:#31333f;cursor:pointer">{label}</button>
 <script>
 const text = {payload};
 const button = document.getElementById("copy");
@@ -95,6 +97,6 @@ function fallback() {{
 button.addEventListener("click", async () => {{
   try {{ await navigator.clipboard.writeText(text); }} catch (e) {{ fallback(); }}
   button.textContent = "✓ {done}";
-  setTimeout(() => {{ button.textContent = "📋 {label}"; }}, 2000);
+  setTimeout(() => {{ button.textContent = "{label}"; }}, 2000);
 }});
 </script>""", height=38, width=160)
