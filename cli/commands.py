@@ -31,8 +31,9 @@ def cmd_build(args) -> int:
         print(f"embedding worker {shard[0]}/{shard[1]}: {report.embedded} clauses embedded into the checkpoint "
               f"beside {report.index_dir}; run policykb build when every worker is done", file=sys.stderr)
         return 0
+    resumed = f", {report.resumed} from an interrupted build's checkpoint" if report.resumed else ""
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
-          f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
+          f"({report.embedded} embedded, {report.reused} reused{resumed}) into {report.index_dir}", file=sys.stderr)
     return 0
 
 
