@@ -79,9 +79,10 @@ def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = Non
     clauses: list[Clause] = []
     tokens: list[list[str]] = []
     documents: dict[str, dict] = {}
+    shared: dict[str, str] = {}  # one string object per distinct token (unpickled tokens arrive as copies)
     for doc in segment_entries(entries, progress, workers):
         clauses.extend(doc.clauses)
-        tokens.extend(doc.tokens)
+        tokens.extend([shared.setdefault(t, t) for t in clause_tokens] for clause_tokens in doc.tokens)
         documents[doc.doc_id] = doc.record
     return clauses, documents, tokens
 
