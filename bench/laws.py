@@ -272,7 +272,10 @@ def render_markdown(result: dict, machine: dict, command: str, wall_s: float) ->
         lines += [f"| Milvus Lite: insert {parse['clauses']:,} rows (dense + sparse BM25 + facets), flush | {mw['insert_s']:.0f} s; "
                   f"file {mw['bytes_db'] / 2**20:,.0f} MiB + folder {mw['bytes_folder'] / 2**20:,.0f} MiB | {_load(mw['load'][:1])} |",
                   f"| open the knowledge base (Milvus Lite) | {st['milvus_open']['s']:.1f} s | {_load(st['milvus_open']['load'][:1])} |"]
-    lines += [f"| peak memory of the whole run (ru_maxrss) | {result['maxrss_mb']:,.0f} MiB | — |", "",
+    by_stage = ", ".join(f"{name.replace('_', ' ')} {st[name]['memory_mb']['peak']:,.0f}" for name in
+                         ("parse_segment_tokenize", "bm25_build", "local_index_write", "local_open") if name in st)
+    lines += [f"| peak memory (VmHWM, MiB) after each build stage: {by_stage} | the run's peak {result['maxrss_mb']:,.0f} MiB "
+              f"(one process: both backends, rank-bm25) | — |", "",
               f"Query latency at full size, ms p50 / p95 ({len(local.get('hybrid', {}) and [1]) and local['hybrid']['n']} "
               f"questions from bench/law_questions.py; `kb.search`, question embedding included, cache cleared):", "",
               f"| | local (bm25s + faiss {st['local_index_write'].get('faiss_index', '')}) | Milvus Lite (sparse IP + FLAT) |", "|---|---|---|"]

@@ -38,8 +38,9 @@ def cmd_build(args) -> int:
               f"beside {report.index_dir}; run policykb build when every worker is done", file=sys.stderr)
         return 0
     report = rebuild(args.corpus, args.index, args.encoder, progress=progress_bar(), on_wait=_waiting, **options)
+    resumed = f", {report.resumed} from an interrupted build's checkpoint" if report.resumed else ""
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
-          f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
+          f"({report.embedded} embedded, {report.reused} reused{resumed}) into {report.index_dir}", file=sys.stderr)
     return 0
 
 

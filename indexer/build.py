@@ -81,9 +81,10 @@ def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = Non
     tokens: list[list[str]] = []
     documents: dict[str, dict] = {}
     refs_by_doc: dict[str, list[str]] = {}
+    shared: dict[str, str] = {}  # one string object per distinct token (unpickled tokens arrive as copies)
     for doc in segment_entries(entries, progress, workers):
         clauses.extend(doc.clauses)
-        tokens.extend(doc.tokens)
+        tokens.extend([shared.setdefault(t, t) for t in clause_tokens] for clause_tokens in doc.tokens)
         documents[doc.doc_id] = doc.record
         refs_by_doc[doc.doc_id] = [ref for clause in doc.clauses for ref in clause.refs]
     # editions and references are linked across the whole corpus, once every record is read
