@@ -181,8 +181,10 @@ _TITLE = re.compile(r"《([^《》]{2,40})》")
 
 
 def unknown_titles(normalized_question: str, mentions: Callable[[str], bool]) -> list[str]:
-    """Documents the question names in 《》 that no indexed document is or mentions (《社会救助法》)."""
-    return [f"《{t}》" for t in _TITLE.findall(normalized_question) if not mentions(t)]
+    """Documents the question names in 《》 that no indexed document is or cites as such (《社会救助法》 is not
+    《社会救助暂行办法》; 《慈善法》 is 《中华人民共和国慈善法》)."""
+    return [f"《{t}》" for t in _TITLE.findall(normalized_question)
+            if not mentions(f"《{t}》") and not mentions(f"《中华人民共和国{t}》")]
 
 
 def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[str]) -> str | None:
