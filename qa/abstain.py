@@ -60,7 +60,7 @@ ANSWER_TYPES = (
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
-EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold this share of the question (calibration split)
+EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold this share of the question (set by hand, checked on calibration splits)
 
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值",
