@@ -67,8 +67,8 @@ MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent"
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
-_LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?由([^，,。；;]{2,20}?)(?:确定|制定|规定|决定|公布)"
-                      r"|由([^，,。；;]{2,20}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
+_LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
+                      r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
 
 
 def missing_statement(kind: str | None, clause_texts: list[str]) -> str:

@@ -43,6 +43,8 @@ def test_missing_statement_names_who_sets_the_figure():
 
     said = missing_statement("money", ["第十条 最低生活保障标准由省、自治区、直辖市人民政府确定、公布。"])
     assert said == "文件只规定由省、自治区、直辖市人民政府确定标准，没有具体金额"
+    said = missing_statement("money", ["第十条 供养标准，由设区的市级人民政府确定、公布。"])
+    assert said == "文件只规定由设区的市级人民政府确定标准，没有具体金额"
     assert missing_statement("phone", ["各地设立服务窗口。"]) == "文件没有写明联系电话"
 
 
