@@ -60,15 +60,15 @@ ANSWER_TYPES = (
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
-EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold this share of the question (calibration split)
+EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold this share of the question (set by hand, checked on calibration splits)
 
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
-_LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?由([^，,。；;]{2,20}?)(?:确定|制定|规定|决定|公布)"
-                      r"|由([^，,。；;]{2,20}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
+_LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
+                      r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
 
 
 def missing_statement(kind: str | None, clause_texts: list[str]) -> str:
@@ -181,8 +181,10 @@ _TITLE = re.compile(r"《([^《》]{2,40})》")
 
 
 def unknown_titles(normalized_question: str, mentions: Callable[[str], bool]) -> list[str]:
-    """Documents the question names in 《》 that no indexed document is or mentions (《社会救助法》)."""
-    return [f"《{t}》" for t in _TITLE.findall(normalized_question) if not mentions(t)]
+    """Documents the question names in 《》 that no indexed document is or cites as such (《社会救助法》 is not
+    《社会救助暂行办法》; 《慈善法》 is 《中华人民共和国慈善法》)."""
+    return [f"《{t}》" for t in _TITLE.findall(normalized_question)
+            if not mentions(f"《{t}》") and not mentions(f"《中华人民共和国{t}》")]
 
 
 def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[str]) -> str | None:

@@ -86,7 +86,8 @@ class KnowledgeBase:
 
     @functools.cached_property
     def _corpus_text(self) -> str:
-        return normalize_uncached("\n".join(" ".join(c.path) + " " + c.text for c in self.stored.clauses))
+        titles = dict.fromkeys(f"《{c.doc_title}》" for c in self.stored.clauses if c.doc_title)  # what a question cites
+        return normalize_uncached("\n".join(list(titles) + [" ".join(c.path) + " " + c.text for c in self.stored.clauses]))
 
     def mentions(self, word: str) -> bool:
         """Whether any indexed document uses `word` (a token, or anywhere in its text)."""

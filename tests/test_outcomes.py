@@ -43,6 +43,8 @@ def test_missing_statement_names_who_sets_the_figure():
 
     said = missing_statement("money", ["第十条 最低生活保障标准由省、自治区、直辖市人民政府确定、公布。"])
     assert said == "文件只规定由省、自治区、直辖市人民政府确定标准，没有具体金额"
+    said = missing_statement("money", ["第十条 供养标准，由设区的市级人民政府确定、公布。"])
+    assert said == "文件只规定由设区的市级人民政府确定标准，没有具体金额"
     assert missing_statement("phone", ["各地设立服务窗口。"]) == "文件没有写明联系电话"
 
 
@@ -148,3 +150,54 @@ def test_the_answer_states_the_figure_or_deadline_asked_for(policy_kb, question,
     answer = policy_kb.ask(question)
     assert answer.outcome == ANSWERED, (answer.outcome, answer.signals)
     assert fact in answer.points[0]["text"], answer.answer
+
+
+def test_a_figure_for_a_named_year_or_place_must_come_from_a_clause_naming_it(kb):
+    answer = kb.ask("朝阳县2017年底还有多少建档立卡贫困人口?")
+    assert answer.outcome != ANSWERED and answer.signals["unmet_answer_type"] == "scoped"
+    assert kb.ask("到2015年底全省还有多少建档立卡贫困人口?").outcome == ANSWERED
+
+
+def test_a_document_the_library_does_not_have_is_not_covered(kb):
+    answer = kb.ask("《社会救助法》什么时候开始施行?")
+    assert answer.outcome == NOT_COVERED and "《社会救助法》" in answer.signals["unknown_places"]
+
+
+# --- the coverage model's maths ---------------------------------------------------------------
+def test_covered_probability_is_a_standardised_logistic():
+    from qa.coverage import covered_probability
+
+    assert covered_probability([1.0], [0.0], 0.0, [0.0], [1.0]) == 0.5
+    assert covered_probability([2.0], [1.0], 0.0, [1.0], [2.0]) > 0.6     # (2 − 1) / 2 = 0.5 → σ(0.5)
+    assert covered_probability([0.0], [1.0], 0.0, [1.0], [1.0]) < 0.5
+
+
+def test_the_shipped_model_names_every_feature_and_a_threshold():
+    from qa.coverage import FEATURES, load_model
+
+    model = load_model()
+    assert set(model.weights) == set(FEATURES) and 0.0 < model.threshold < 1.0
+    assert model.provenance.get("calibration_questions", 0) > 0
+
+
+def test_fit_and_threshold_follow_the_calibration_data():
+    import numpy as np
+
+    from eval.calibrate import choose_threshold, fit_logistic
+
+    x = np.array([[-2.0], [-1.0], [-0.5], [0.5], [1.0], [2.0]])
+    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    weights, bias = fit_logistic(x, y, l2=0.1)
+    assert weights[0] > 0 and abs(bias) < 1e-6
+    points = [{"threshold": 0.2, "abstain_recall": 0.5, "false_abstention_rate": 0.0},
+              {"threshold": 0.4, "abstain_recall": 0.9, "false_abstention_rate": 0.0},
+              {"threshold": 0.6, "abstain_recall": 1.0, "false_abstention_rate": 0.05}]
+    assert choose_threshold(points, max_false=0.01) == 0.3   # best allowed recall, halfway down to the next one
+
+
+def test_split_is_the_files_or_a_stable_hash_of_the_id():
+    from eval.calibrate import split_of
+
+    assert split_of({"id": "x", "split": "test"}) == "test"
+    assert split_of({"id": "q001"}) == split_of({"id": "q001"}) in ("calibration", "test")
+    assert {split_of({"id": f"q{n:03d}"}) for n in range(20)} == {"calibration", "test"}
