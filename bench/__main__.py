@@ -124,7 +124,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (index, raw task JSON)")
     parser.add_argument("--from-json", type=Path, metavar="FILE",
                         help="measure nothing: re-render the table (and --markdown) from an earlier results file")
+    parser.add_argument("--laws", type=Path, nargs="?", const=REPO.parent / "shared" / "laws", metavar="DIR",
+                        help="instead: the real-corpus benchmark over DIR (default ../shared/laws), local and Milvus Lite, "
+                             "appended to bench/RESULTS.md (see bench/laws.py)")
+    parser.add_argument("--laws-sample", type=int, default=256, help="clauses embedded to time the encoder (--laws)")
+    parser.add_argument("--laws-rounds", type=int, default=1, help="passes over the law questions (--laws)")
+    parser.add_argument("--no-milvus", action="store_true", help="--laws without the Milvus Lite half")
     args = parser.parse_args(argv)
+    if args.laws:
+        from . import laws
+
+        if not args.laws.is_dir():
+            parser.error(f"--laws {args.laws}: no such folder")
+        return laws.main(args.laws.resolve(), args.markdown or REPO / "bench" / "RESULTS.md", args.keep,
+                         args.laws_sample, args.laws_rounds, not args.no_milvus)
     if args.from_json:
         results = summarize_run(json.loads(args.from_json.read_text(encoding="utf-8")))
         return publish(results, args, write_json=False)
@@ -158,6 +171,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(not t.get("error") for t in tasks.values()) else 1
 
 
+APPENDED = "<!-- appended sections (python -m bench --laws, decisions): kept when the page above is re-rendered -->"
+
+
+def appended_sections(markdown: Path) -> str:
+    """What follows the APPENDED marker in an existing results page (with the marker), or ""."""
+    try:
+        text = markdown.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = text.find(APPENDED)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def _save_partial(path: Path, results: dict) -> None:
     """The raw results so far, so an interrupted run still leaves its measurements (see --from-json)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,8 +209,9 @@ def publish(results: dict, args, write_json: bool = True) -> int:
     print(http_report.render_http_text(results))
     command = "python -m bench" + (" --quick" if results["quick"] else "")
     if args.markdown:
-        args.markdown.write_text(report.render_markdown(results, command) + http_report.render_http_markdown(results, command),
-                                 encoding="utf-8")
+        kept = appended_sections(args.markdown)
+        args.markdown.write_text(report.render_markdown(results, command) + http_report.render_http_markdown(results, command)
+                                 + kept, encoding="utf-8")
         print(f"Markdown: {args.markdown}", file=sys.stderr)
     if args.append and http_report.render_http_markdown(results, command):
         with open(args.append, "a", encoding="utf-8") as fh:

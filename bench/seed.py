@@ -125,7 +125,7 @@ def task_queries(corpus_dir: Path, index_dir: Path, rounds: int = ROUNDS) -> dic
             bm25 = okapi_top(okapi, analysis.tokens, CANDIDATES, expansion)
         if mode in ("dense", "hybrid"):
             vec = retriever.encoder.encode_queries([dense_query_text(analysis)])[0]
-            dense = numpy_top(stored.vectors, vec, CANDIDATES)
+            dense = numpy_top(stored.backend.vectors, vec, CANDIDATES)
         if mode == "bm25":
             return bm25[:10]
         if mode == "dense":
@@ -162,16 +162,16 @@ def task_queries(corpus_dir: Path, index_dir: Path, rounds: int = ROUNDS) -> dic
             cache.clear()
             vec, ms = clock_ms(retriever.embed_query, dense_query_text(analysis))
             samples["embed_query"].append(ms)
-            (scores, positions), ms = clock_ms(faiss_search, stored.faiss_index, vec[None, :], CANDIDATES)
+            (scores, positions), ms = clock_ms(faiss_search, stored.backend.faiss_index, vec[None, :], CANDIDATES)
             samples["dense_stage_faiss"].append(ms)
-            ref, ms = clock_ms(numpy_top, stored.vectors, vec, CANDIDATES)
+            ref, ms = clock_ms(numpy_top, stored.backend.vectors, vec, CANDIDATES)
             samples["dense_stage_numpy"].append(ms)
             dense_agreement.append(overlap_at(10, [int(p) for p in positions[0]], [d for d, _ in ref]))
     out = {name: summarize(values) for name, values in samples.items()}
     out["questions"] = len(QUESTIONS)
     out["rounds"] = rounds
     out["clauses"] = len(stored.clauses)
-    out["faiss_index"] = type(stored.faiss_index).__name__
+    out["faiss_index"] = type(stored.backend.faiss_index).__name__
     out["bm25_top10_agreement_with_rank_bm25"] = sum(bm25_agreement) / max(len(bm25_agreement), 1)
     out["dense_top10_recall_vs_numpy"] = sum(dense_agreement) / max(len(dense_agreement), 1)
     return out

@@ -25,13 +25,31 @@ def _waiting(holder: str) -> None:
 def cmd_build(args) -> int:
     from qa.library import rebuild
 
-    if args.backend == "milvus":
-        raise BadInput("--backend milvus is not available in this version; the local faiss backend "
-                       "(--backend local, the default) serves every command")
-    report = rebuild(args.corpus, args.index, args.encoder, progress=progress_bar(), on_wait=_waiting)
+    if args.milvus_uri and args.backend not in (None, "milvus"):
+        raise BadInput("--milvus-uri goes with --backend milvus")
+    backend = args.backend or ("milvus" if args.milvus_uri else None)
+    shard = _shard(args.embed_shard) if args.embed_shard else None
+    options = dict(backend=backend, milvus_uri=args.milvus_uri, milvus_token=args.milvus_token)
+    if shard is not None:  # an embedding worker writes only into the shared checkpoint: no library lock
+        from indexer.build import build_index
+
+        report = build_index(args.corpus, args.index, args.encoder, progress=progress_bar(), embed_shard=shard, **options)
+        print(f"embedding worker {shard[0]}/{shard[1]}: {report.embedded} clauses embedded into the checkpoint "
+              f"beside {report.index_dir}; run policykb build when every worker is done", file=sys.stderr)
+        return 0
+    report = rebuild(args.corpus, args.index, args.encoder, progress=progress_bar(), on_wait=_waiting, **options)
+    resumed = f", {report.resumed} from an interrupted build's checkpoint" if report.resumed else ""
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
-          f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir}", file=sys.stderr)
+          f"({report.embedded} embedded, {report.reused} reused{resumed}) into {report.index_dir}", file=sys.stderr)
     return 0
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        i, k = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise BadInput(f"--embed-shard {text}: use I/K, e.g. 0/4 for the first of four workers") from None
+    return i, k
 
 
 def cmd_clauses(args) -> int:
@@ -223,14 +241,15 @@ def cmd_ui(args) -> int:
 
     from qa.engine import ensure_index
 
-    # built (with a progress bar) and checked here, not in the browser; the server loads its own copy
+    # built (with a progress bar) and checked here, not in the browser; the server (ui/server.py) loads
+    # and warms its own copy before it listens, and sets the toolbar, bind address and upload limit
     ensure_index(args.index, args.corpus, progress=progress_bar())
-    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--",
+    host = getattr(args, "host", None) or "127.0.0.1"
+    command = [sys.executable, "-m", "ui.server", "--host", host, "--port", str(args.port),
                "--index", str(args.index.absolute()), "--corpus", str(args.corpus.absolute())]
-    print(f"PolicyKB UI: http://localhost:{args.port}", file=sys.stderr)
-    return subprocess.call(command)
+    shown = "localhost" if host in ("127.0.0.1", "localhost") else host
+    print(f"PolicyKB UI: http://{shown}:{args.port}", file=sys.stderr)
+    return subprocess.call(command, cwd=Path(__file__).resolve().parent.parent)
 
 
 def cmd_serve(args) -> int:

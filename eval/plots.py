@@ -57,3 +57,25 @@ def plot_by_type(by_type: dict[str, dict[str, dict]], metrics: tuple[str, ...], 
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_coverage_curve(points: list[dict], operating: dict | None, path: Path) -> Path:
+    """Abstention precision against recall as the coverage threshold moves, the operating point marked."""
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
+    usable = [p for p in points if p["abstain_precision"] is not None and p["abstain_recall"] is not None]
+    ax.plot([p["abstain_recall"] for p in usable], [p["abstain_precision"] for p in usable], marker=".",
+            color=COLORS["full"], label="coverage threshold swept")
+    if operating and operating["abstain_recall"] is not None and operating["abstain_precision"] is not None:
+        ax.scatter([operating["abstain_recall"]], [operating["abstain_precision"]], s=90, color="#c44e52", zorder=3,
+                   label=f"operating point (threshold {operating['threshold']:.3f})")
+    ax.set_xlabel("abstention recall (out-of-scope questions abstained on)")
+    ax.set_ylabel("abstention precision")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    ax.set_title("Coverage decision: precision / recall")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

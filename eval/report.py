@@ -81,6 +81,7 @@ def render_report(summary: dict, context: dict) -> str:
     parts.append(f"## Recall@k and per-type results\n\n![Recall@k per system]({context['plots']['recall']})\n\n"
                  f"![Per-type results]({context['plots']['by_type']})")
     parts.append(_targets(summary))
+    parts.append(_coverage(context.get("coverage")))
     for title, key, label in (("By question type", "by_type", "type"), ("By persona", "by_persona", "persona"),
                               ("By split", "by_split", "split")):
         parts.append(_groups(summary, key, title, label, systems))
@@ -299,3 +300,28 @@ def _diff(diff: dict | None, previous: str | None) -> str:
                            + md_table(["id", "type", "question", "change", "answer now"],
                                       [[e["id"], e["type"], e["question"], "; ".join(e["changes"]), e["answer"][:80]] for e in items]))
     return "\n\n".join(out)
+
+
+def _coverage(coverage: dict | None) -> str:
+    """The coverage decision: its precision/recall curve, the operating point and the three outcomes."""
+    if not coverage:
+        return ""
+    op = coverage["operating"] or {}
+    rows = [[fmt(p["threshold"]), fmt(p["abstain_precision"]), fmt(p["abstain_recall"]), fmt(p["false_abstention_rate"])]
+            for p in coverage["table"]]
+    if op:
+        rows.append([f"**{fmt(op['threshold'])} (operating point)**", fmt(op["abstain_precision"]),
+                     fmt(op["abstain_recall"]), fmt(op["false_abstention_rate"])])
+    counts = coverage["outcomes"]
+    outcome_rows = [[scope.replace("_", " ")] + [str(counts[scope][k]) for k in ("answered", "partial", "not_covered")]
+                    for scope in ("in_scope", "out_of_scope")]
+    return (f"## Coverage decision (`{coverage['system']}`)\n\n"
+            "Each answer is `answered`, `partial` (the documents speak of the subject but do not state the kind of fact "
+            "asked for) or `not_covered`. A question is abstained on (partial or not covered) when it names a year, plan "
+            "period or province no document mentions, when the coverage model's probability that the documents speak of "
+            "it is under the threshold, or when the fact asked for is stated nowhere in the clauses about it. The curve "
+            "sweeps the threshold over this set; the operating point is the threshold in `qa/coverage_model.json`, chosen "
+            "on the calibration split (`python -m eval.calibrate`).\n\n"
+            f"![Coverage precision/recall]({coverage['plot']})\n\n"
+            + md_table(["threshold", "abstain P", "abstain R", "false-abstention rate"], rows) + "\n\n"
+            + md_table(["questions", "answered", "partial", "not covered"], outcome_rows))

@@ -33,7 +33,7 @@ from .baselines import PlainBM25
 from .dataset import EDITION, Question, load_questions
 from .diff import diff_results
 from .metrics import Outcome, breakdown, facts_found, reciprocal_rank, recall_at_k, summarize
-from .plots import plot_by_type, plot_recall_curves
+from .plots import plot_by_type, plot_coverage_curve, plot_recall_curves
 from .report import render_report
 from .sets import WORK_DIR, EvalSet, load_sets, prepare_index, resolve_questions, set_key
 
@@ -119,6 +119,10 @@ def _run_evaluation(kb, questions_path, report_dir, previous, systems, progress,
                                           report_dir / "recall_at_k.png").name,
              "by_type": plot_by_type(summary["by_type"], ("recall@5", "mrr@10", "fact_accuracy"),
                                      report_dir / "by_type.png").name}
+    coverage_system = "full" if "full" in systems else systems[-1]
+    coverage = coverage_report(kb, outcomes[coverage_system], report_dir, coverage_system)
+    if coverage:
+        plots["coverage"] = coverage["plot"]
     diff = diff_results(old_results, results) if old_results else None
     context = {"questions_file": str(questions_path), "variants_file": str(variants_path) if variants_path else None,
                "clauses": len(kb.clauses()), "documents": [d.get("doc_id") for d in kb.documents()],
@@ -127,7 +131,7 @@ def _run_evaluation(kb, questions_path, report_dir, previous, systems, progress,
                "failures": failures(records, ROBUSTNESS_SYSTEM if ROBUSTNESS_SYSTEM in systems else systems[-1]),
                "variant_failures": variant_failures(variant_records, records),
                "unresolved": unresolved, "sets": other_sets or {},
-               "elapsed_s": round(time.perf_counter() - started, 1)}
+               "coverage": coverage, "elapsed_s": round(time.perf_counter() - started, 1)}
     report_md.write_text(render_report(summary, context), encoding="utf-8")
     say("report", 1, 1)
     return summary
@@ -182,6 +186,28 @@ def run_set(kb, s: EvalSet, report_dir: Path, previous: Path | None = None, syst
             opened[key] = open_knowledge_base(index, corpus, build_if_missing=False)
         set_kb = opened[key]
     return run_evaluation(set_kb, s.questions, report_dir, previous, systems, progress, variants)
+
+
+# --- the coverage decision ------------------------------------------------------------------
+def coverage_report(kb, outcomes: list[Outcome], report_dir: Path, system: str) -> dict | None:
+    """The precision/recall curve of the coverage decision on this set, with the operating point (the
+    threshold the engine uses, from qa/coverage_model.json), as a table and a PNG."""
+    if not any(o.coverage is not None for o in outcomes) or not any(o.out_of_scope for o in outcomes):
+        return None
+    threshold = getattr(getattr(kb, "coverage_model", None), "threshold", None)
+    points = metrics.coverage_curve(outcomes)
+    operating = metrics.coverage_curve(outcomes, [threshold])[0] if threshold is not None else None
+    plot = plot_coverage_curve(points, operating, report_dir / "coverage_curve.png").name
+    return {"system": system, "threshold": threshold, "operating": operating, "plot": plot,
+            "table": thin_curve(points), "outcomes": metrics.outcome_counts(outcomes)}
+
+
+def thin_curve(points: list[dict], rows: int = 12) -> list[dict]:
+    """A dozen points of the curve for the report's table, evenly spread over the thresholds."""
+    if len(points) <= rows:
+        return points
+    step = (len(points) - 1) / (rows - 1)
+    return [points[round(i * step)] for i in range(rows)]
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -301,7 +327,11 @@ def evaluate(kb, question: Question, system: str, baseline: PlainBM25 | None,
     try:
         kb.clear_query_cache()  # this system pays for its own question embedding(s)
         answer = kb.ask(question.question, top_k=ANSWER_TOP_K, qid=question.id, mode=system)
-        outcome.answer, outcome.abstained = answer.answer, answer.abstained
+        outcome.answer, outcome.abstained, outcome.outcome = answer.answer, answer.abstained, answer.outcome
+        signals = answer.signals or {}
+        outcome.coverage = signals.get("coverage_model", {}).get("probability")
+        outcome.gated = bool(signals.get("unknown_years") or signals.get("unknown_places"))
+        outcome.unmet = signals.get("unmet_answer_type")
         outcome.cited = [c.clause.clause_id for c in answer.citations]
         if library is not None and not answer.abstained:
             library.place(outcome, question, [c.clause.doc_id for c in answer.citations], outcome.cited)
@@ -345,7 +375,8 @@ def run_systems(kb, questions: list[Question], systems: list[str], baseline, say
 def outcome_record(o: Outcome, extra: dict | None = None) -> dict:
     """One system's result on one question, with its verdicts, as stored in results.json."""
     hits = facts_found(o.answer, o.facts) if o.facts and not o.out_of_scope else []
-    record = {"ranked": o.ranked, "answer": o.answer, "abstained": o.abstained, "cited": o.cited,
+    record = {"ranked": o.ranked, "answer": o.answer, "abstained": o.abstained, "outcome": o.outcome,
+              "coverage": o.coverage, "cited": o.cited,
               "fact_hits": hits, "fact_ok": all(hits) if hits else None, "abstain_ok": o.abstained == o.out_of_scope,
               "recall@5": recall_at_k(o.ranked, o.gold, 5) if o.gold and not o.out_of_scope else None,
               "rr@10": reciprocal_rank(o.ranked, o.gold, 10) if o.gold and not o.out_of_scope else None,

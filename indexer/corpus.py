@@ -1,12 +1,14 @@
 """The corpus folder: documents with a `<doc_id>.meta.json` beside each."""
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +37,33 @@ class CorpusEntry:
 
 
 def list_documents(corpus_dir: Path) -> list[CorpusEntry]:
+    """The documents of a corpus folder, and of its sub-folders (a collection kept in its own tree, such as
+    one folder per level or region). A top-level document's id is its file name's stem; a nested one's is
+    the stem made a valid id, with a hash of its path added when two would be the same."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise BadInput(f"{corpus_dir}: corpus folder not found")
-    entries = []
-    for path in sorted(corpus_dir.iterdir()):
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES or path.name.lower() == "readme.md" or path.name.startswith("."):
+    paths = []
+    for path in sorted(corpus_dir.rglob("*"), key=lambda p: p.relative_to(corpus_dir).parts):
+        relative = path.relative_to(corpus_dir)
+        if (path.suffix.lower() not in SUPPORTED_SUFFIXES or path.name.lower() == "readme.md"
+                or any(part.startswith(".") for part in relative.parts) or not path.is_file()):
             continue
-        entries.append(CorpusEntry(path.stem, path, read_meta(path)))
-    return entries
+        paths.append(path)
+    ids = _document_ids(corpus_dir, paths)
+    return [CorpusEntry(doc_id, path, read_meta(path)) for doc_id, path in zip(ids, paths)]
+
+
+def _document_ids(corpus_dir: Path, paths: list[Path]) -> list[str]:
+    wanted = [p.stem if p.parent == corpus_dir else make_doc_id(p.name) for p in paths]
+    taken = Counter(wanted)
+    out = []
+    for path, doc_id in zip(paths, wanted):
+        if path.parent != corpus_dir and taken[doc_id] > 1:
+            digest = hashlib.blake2b(str(path.relative_to(corpus_dir)).encode("utf-8"), digest_size=4).hexdigest()
+            doc_id = f"{doc_id[:55]}-{digest}"
+        out.append(doc_id)
+    return out
 
 
 def meta_path(doc_path: Path) -> Path:
@@ -78,7 +98,7 @@ def add_document(corpus_dir: Path, source: Path, doc_id: str | None = None, meta
         raise BadInput(f"{doc_id!r}: a document id is letters, digits, '-' or '_' (at most 64)")
     corpus_dir = Path(corpus_dir)
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    if any(e.doc_id == doc_id for e in list_documents(corpus_dir)):
+    if _top_level_document(corpus_dir, doc_id):
         raise BadInput(f"{doc_id}: a document with this id is already in {corpus_dir}; remove it first or pass --id")
     meta = {"doc_id": doc_id, **{k: v for k, v in (meta or {}).items() if v is not None}}
     document = read_document(source, doc_id, title=meta.get("title"), meta=meta)
@@ -89,6 +109,13 @@ def add_document(corpus_dir: Path, source: Path, doc_id: str | None = None, meta
     _atomic_copy(source, target)
     _atomic_write_text(meta_path(target), json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     return CorpusEntry(doc_id, target, meta)
+
+
+def _top_level_document(corpus_dir: Path, doc_id: str) -> bool:
+    """Whether the corpus folder already holds a document `doc_id` (without listing, and so reading the
+    metadata of, every document: adding thousands of files one by one stays linear)."""
+    return any(p.stem == doc_id and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file()
+               for p in corpus_dir.glob(glob.escape(doc_id) + ".*"))
 
 
 def remove_document(corpus_dir: Path, doc_id: str) -> CorpusEntry:

@@ -149,7 +149,8 @@ class SentenceTransformerEncoder:
         except ImportError as exc:
             raise BadInput(f"encoder {model!r} needs sentence-transformers: pip install 'policykb[st]'") from exc
         try:
-            self._model = SentenceTransformer(model, device="cpu")
+            # POLICYKB_ENCODER_DEVICE=cuda (or mps) embeds on a GPU; the default stays on the CPU
+            self._model = SentenceTransformer(model, device=os.environ.get("POLICYKB_ENCODER_DEVICE", "cpu"))
         except Exception as exc:  # the hub, a missing path, a broken model: one line for the user
             raise BadInput(f"encoder {model!r} could not be loaded ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})") from exc
         self.name = model if not os.path.exists(model) else os.path.abspath(model)

@@ -2,11 +2,15 @@
 
 Layout of an index folder::
 
-    manifest.json   schema version, encoder, dictionary hash, per-document hashes, file checksums
+    manifest.json   schema version, encoder, dictionary hash, per-document hashes, file checksums, backend
     clauses.jsonl   one clause a line (as `policykb clauses --json`), tags included
-    bm25/           bm25s sparse matrices and vocabulary
+    term_stats.json the BM25 vocabulary and document frequencies (what qa/ reads, any backend)
+    bm25/           bm25s sparse matrices and vocabulary                         (local backend)
     vectors.npy     float32 clause vectors, row i ↔ clause i (kept for incremental rebuilds)
-    dense.faiss     faiss index over the same rows
+    dense.faiss     faiss index over the same rows                               (local backend)
+
+With `backend: milvus` the postings and vectors live in Milvus (`indexer.milvus_backend`); the folder
+keeps the manifest, clauses, term statistics and vectors.
 
 A build writes a sibling temporary folder and swaps it in with renames, so a failed build leaves
 the previous index untouched and usable.
@@ -21,13 +25,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import bm25s
 import numpy as np
 
 from .clause import Clause
-from .dense import load_faiss, save_faiss
+from .dense import save_faiss
 from .errors import IndexUnusable
+from .termstats import FILE as TERM_STATS, TermStats, read_term_stats, term_stats_of, write_term_stats
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -39,9 +45,8 @@ class StoredIndex:
     directory: Path
     manifest: dict
     clauses: list[Clause]
-    bm25: bm25s.BM25
-    vectors: np.ndarray
-    faiss_index: object
+    backend: object            # an indexer.backend.SearchBackend
+    term_stats: TermStats
     by_id: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -75,7 +80,21 @@ def _file_record(path: Path) -> dict:
 
 def write_index(index_dir: Path, manifest: dict, clauses: list[Clause], bm25: bm25s.BM25,
                 vectors: np.ndarray, faiss_index) -> None:
-    """Write every file into a temporary sibling folder, then swap it in for `index_dir`."""
+    """The local backend's index folder: bm25s, vectors and faiss beside the clauses."""
+    def parts(folder: Path) -> None:
+        bm25.save(str(folder / "bm25"), show_progress=False)
+        np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+        save_faiss(faiss_index, folder / "dense.faiss")
+
+    write_index_folder(index_dir, manifest, clauses, term_stats_of(bm25), parts)
+
+
+def write_index_folder(index_dir: Path, manifest: dict, clauses: list[Clause], term_stats: TermStats,
+                       write_parts: Callable[[Path], None]) -> None:
+    """Write every file into a temporary sibling folder, then swap it in for `index_dir`.
+
+    `write_parts(folder)` writes the backend's own files; clauses, term statistics and the manifest
+    (with every file's size and checksum) are written here."""
     index_dir = Path(index_dir).absolute()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
@@ -83,9 +102,8 @@ def write_index(index_dir: Path, manifest: dict, clauses: list[Clause], bm25: bm
         with open(tmp / "clauses.jsonl", "w", encoding="utf-8") as fh:
             for clause in clauses:
                 fh.write(json.dumps(clause.to_json(), ensure_ascii=False) + "\n")
-        bm25.save(str(tmp / "bm25"), show_progress=False)
-        np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
-        save_faiss(faiss_index, tmp / "dense.faiss")
+        write_term_stats(term_stats, tmp)
+        write_parts(tmp)
         files = {}
         for path in sorted(tmp.rglob("*")):
             if path.is_file():
@@ -168,14 +186,19 @@ def _load_index(index_dir: Path, expect_dictionary: str | None) -> StoredIndex:
     try:
         with open(index_dir / "clauses.jsonl", encoding="utf-8") as fh:
             clauses = [Clause.from_json(json.loads(line)) for line in fh if line.strip()]
-        bm25 = bm25s.BM25.load(str(index_dir / "bm25"), load_corpus=False, show_progress=False)
-        vectors = np.load(index_dir / "vectors.npy", allow_pickle=False)
-        faiss_index = load_faiss(index_dir / "dense.faiss")
+        term_stats = _term_stats(index_dir)
     except IndexUnusable:
         raise
     except Exception as exc:
         raise IndexUnusable(f"index at {index_dir} cannot be read ({type(exc).__name__}); {rebuild_hint(index_dir)}") from None
-    if not (len(clauses) == len(vectors) == faiss_index.ntotal):
-        raise IndexUnusable(f"index at {index_dir} is inconsistent ({len(clauses)} clauses, {len(vectors)} vectors); "
-                            f"{rebuild_hint(index_dir)}")
-    return StoredIndex(index_dir, manifest, clauses, bm25, vectors, faiss_index)
+    from .backend import open_backend
+
+    backend = open_backend(index_dir, manifest, clauses)
+    return StoredIndex(index_dir, manifest, clauses, backend, term_stats)
+
+
+def _term_stats(index_dir: Path) -> TermStats:
+    if (index_dir / TERM_STATS).exists():
+        return read_term_stats(index_dir)
+    # an index written before term_stats.json existed: the local backend's bm25s matrix has them
+    return term_stats_of(bm25s.BM25.load(str(index_dir / "bm25"), load_corpus=False, show_progress=False))

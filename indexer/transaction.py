@@ -334,10 +334,14 @@ def _move_into(staged: Path, target: Path) -> None:
 
 
 def _roll_forward(entry: dict) -> None:
+    from .ingest import work_folder
+
     paths = _paths(Path(entry["index"]))
     _apply_corpus(entry)
     fault_point("applied")
     _remove_aside(paths, entry)
+    # the build's embedding checkpoint is in the index now; an undone change keeps it for the retry to resume
+    shutil.rmtree(work_folder(paths.index), ignore_errors=True)
     _clear_journal(paths)
 
 

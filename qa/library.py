@@ -54,10 +54,11 @@ def remove_documents(corpus_dir: Path, index_dir: Path, doc_id: str, progress=No
 
 
 def rebuild(corpus_dir: Path, index_dir: Path, encoder_name: str | None = None, progress=None,
-            wait: float = DEFAULT_WAIT_S, on_wait=None) -> BuildReport:
-    """Build or refresh the index from the corpus as it is (only changed documents are re-embedded)."""
+            wait: float = DEFAULT_WAIT_S, on_wait=None, **options) -> BuildReport:
+    """Build or refresh the index from the corpus as it is (only changed documents are re-embedded).
+    `options` go to indexer.build.build_index (backend, milvus_uri, milvus_token, workers)."""
     with transaction.writer(index_dir, wait, "rebuild", on_wait):
-        return build_index(corpus_dir, index_dir, encoder_name, progress=progress)
+        return build_index(corpus_dir, index_dir, encoder_name, progress=progress, **options)
 
 
 def ensure_built(corpus_dir: Path, index_dir: Path, progress=None, wait: float = DEFAULT_WAIT_S,

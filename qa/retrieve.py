@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.dense import search as faiss_search
+from indexer.backend import Filters, document_record
 from indexer.segment import CN_DIGITS, cn_to_int
 from indexer.encoders import Encoder
 from indexer.store import StoredIndex
@@ -36,33 +36,23 @@ class Retriever:
     def __init__(self, stored: StoredIndex, tokenizer: Tokenizer, encoder: Encoder, vocabulary: Vocabulary,
                  config: RetrievalConfig | None = None) -> None:
         self.stored = stored
+        self.backend = stored.backend
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.vocabulary = vocabulary
         self.config = config or RetrievalConfig()
         self._query_cache: dict[str, np.ndarray] = {}
         self.tag_sets = [frozenset(c.tags) for c in stored.clauses]
-        self.idf = _idf_table(stored)
+        self.idf = stored.term_stats.idf_table()
         self.by_path: dict[tuple, list] = {}
         for c in stored.clauses:
             self.by_path.setdefault((c.doc_id, *c.path), []).append(c)
         self.paths = sorted({tuple(c.path) for c in stored.clauses if c.path})
 
     # --- the two base rankers -------------------------------------------------------------
-    def bm25_scores(self, tokens: list[str], expansion_tokens: list[str] = ()) -> np.ndarray:
-        bm25 = self.stored.bm25
-        scores = bm25.get_scores(tokens) if tokens else np.zeros(len(self.stored.clauses), np.float32)
-        extra = [t for t in expansion_tokens if t not in tokens]
-        if extra:
-            scores = scores + EXPANSION_WEIGHT * bm25.get_scores(extra)
-        return np.asarray(scores, dtype=np.float32)
-
-    def bm25_ranking(self, tokens, expansion_tokens=(), k: int = CANDIDATES) -> list[tuple[int, float]]:
-        scores = self.bm25_scores(tokens, expansion_tokens)
-        k = min(k, len(scores))
-        idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        idx = idx[np.argsort(-scores[idx], kind="stable")]
-        return [(int(i), float(scores[i])) for i in idx if scores[i] > 0]
+    def bm25_ranking(self, tokens, expansion_tokens=(), k: int = CANDIDATES,
+                     filters: Filters | None = None) -> list[tuple[int, float]]:
+        return self.backend.lexical(lexical_weights(tokens, expansion_tokens), k, filters)
 
     def embed_query(self, text: str) -> np.ndarray:
         vec = self._query_cache.get(text)
@@ -76,17 +66,16 @@ class Retriever:
     def clear_query_cache(self) -> None:
         self._query_cache.clear()
 
-    def dense_ranking(self, text: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
-        scores, positions = faiss_search(self.stored.faiss_index, self.embed_query(text)[None, :], k)
-        return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
+    def dense_ranking(self, text: str, k: int = CANDIDATES, filters: Filters | None = None) -> list[tuple[int, float]]:
+        return self.backend.dense(self.embed_query(text), k, filters)
 
     # --- fusion ---------------------------------------------------------------------------
-    def search(self, analysis: Analysis, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+    def search(self, analysis: Analysis, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> list[Hit]:
         """mode: 'bm25', 'dense' or 'hybrid' (the question as asked, with synonym expansion)."""
         expansion = self.tokenize_terms(analysis.expanded_terms) if self.config.expansion else []
         dense_text = dense_query_text(analysis, self.config.expansion)
-        bm25 = self.bm25_ranking(analysis.tokens, expansion) if mode in ("bm25", "hybrid") else []
-        dense = self.dense_ranking(dense_text) if mode in ("dense", "hybrid") else []
+        bm25 = self.bm25_ranking(analysis.tokens, expansion, filters=filters) if mode in ("bm25", "hybrid") else []
+        dense = self.dense_ranking(dense_text, filters=filters) if mode in ("dense", "hybrid") else []
         return self._fuse(bm25, dense, k, mode)
 
     def _fuse(self, bm25, dense, k: int, mode: str, aspect: str = "") -> list[Hit]:
@@ -102,11 +91,12 @@ class Retriever:
         else:
             fused = fuse_rrf({"bm25": [d for d, _ in bm25], "dense": [d for d, _ in dense]},
                              {"bm25": self.config.bm25_weight, "dense": self.config.dense_weight})
+        best = top(fused, k)
         hits = []
-        for d, score in top(fused, k):
+        for (d, score), clause in zip(best, self.backend.fetch([d for d, _ in best])):
             br, bs = bm25_rank.get(d, (None, 0.0))
             dr, ds = dense_rank.get(d, (None, 0.0))
-            hits.append(Hit(self.stored.clauses[d], score, br, bs, dr, ds, aspect))
+            hits.append(Hit(clause, score, br, bs, dr, ds, aspect))
         return hits
 
     def tokenize_terms(self, terms: list[str]) -> list[str]:
@@ -126,7 +116,7 @@ class Retriever:
         wording its alias expands to are one concept (车票 → 交通补贴, 一次性交通补贴), so that a
         sentence counts each thing asked about once, however many of its wordings it repeats."""
         top = max(self.idf.values(), default=1.0)
-        aliases = set(analysis.expansions.values())
+        aliases = list(dict.fromkeys(analysis.expansions.values()))  # in question order: a set's order varies by process
         weights: dict[str, float] = {}
         groups: dict[str, str] = {}
         for tok in analysis.tokens:
@@ -141,25 +131,28 @@ class Retriever:
                         groups[tok] = alias
         return weights, groups
 
+    def admits(self, clause, filters: Filters | None) -> bool:
+        return filters is None or filters.admits(clause.doc_id, document_record(self.stored.documents, clause.doc_id))
+
     def siblings(self, clause) -> list:
         """The clauses under the same headings as `clause`, in document order (a column's items)."""
         return list(self.by_path.get((clause.doc_id, *clause.path), []))
 
     # --- the full pipeline ----------------------------------------------------------------
-    def search_full(self, analysis: Analysis, k: int = 10) -> list[Hit]:
+    def search_full(self, analysis: Analysis, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Hybrid retrieval, headings cited by number first, plus one pass per aspect.
 
         Each aspect (a condition or a benefit area, together with the household's situation) gets its
         own retrieval, so that "D级危房的低保户能享受哪些医疗救助" finds both the medical-relief clauses
         and the housing clause even though no single clause speaks of both.
         """
-        base = self.search(analysis, k=CANDIDATES, mode="hybrid")
+        base = self.search(analysis, k=CANDIDATES, mode="hybrid", filters=filters)
         best = base[0].score if base else 0.0
         referenced = self.referenced_headings(analysis.normalized)
         if referenced:
             present = {h.clause.clause_id for h in base}
             base += [Hit(c, 0.0) for c in self.stored.clauses
-                     if c.clause_id not in present and any(p in referenced for p in c.path)]
+                     if c.clause_id not in present and any(p in referenced for p in c.path) and self.admits(c, filters)]
             for hit in base:
                 if any(p in referenced for p in hit.clause.path):
                     hit.score += REFERENCE_BOOST * best
@@ -167,7 +160,7 @@ class Retriever:
         aspects = self.aspects(analysis)
         if len(aspects) < 2:
             return base[:k]
-        per_aspect = {name: self.search_aspect(analysis, name, terms, tags) for name, terms, tags in aspects}
+        per_aspect = {name: self.search_aspect(analysis, name, terms, tags, filters) for name, terms, tags in aspects}
         return interleave(base, per_aspect, k)
 
     def referenced_headings(self, normalized_question: str) -> set[str]:
@@ -207,11 +200,12 @@ class Retriever:
                 out.append((label, terms + situation_terms, [f"{kind}:{label}"] + [f"situation:{x}" for x in analysis.profile]))
         return out
 
-    def search_aspect(self, analysis: Analysis, name: str, terms: list[str], tags: list[str]) -> list[Hit]:
+    def search_aspect(self, analysis: Analysis, name: str, terms: list[str], tags: list[str],
+                      filters: Filters | None = None) -> list[Hit]:
         tokens = self.tokenize_terms(terms)
         question_tokens = [t for t in analysis.tokens if t not in tokens]
-        bm25 = self.bm25_ranking(tokens, question_tokens)
-        dense = self.dense_ranking(analysis.normalized + " " + " ".join(terms[:3]))
+        bm25 = self.bm25_ranking(tokens, question_tokens, filters=filters)
+        dense = self.dense_ranking(analysis.normalized + " " + " ".join(terms[:3]), filters=filters)
         hits = self._fuse(bm25, dense, 30, "hybrid", aspect=name)
         best = hits[0].score if hits else 0.0
         for hit in hits:
@@ -226,15 +220,16 @@ def _heading_number(heading: str, unit: str) -> int | None:
     return cn_to_int(m.group(1)) if m else None
 
 
-def _idf_table(stored: StoredIndex) -> dict[str, float]:
-    """Token → Lucene-style idf, from the document frequencies in the BM25 matrix."""
-    indptr = np.asarray(stored.bm25.scores["indptr"])
-    n = float(stored.bm25.scores["num_docs"])
-    out = {}
-    for token, i in stored.bm25.vocab_dict.items():
-        df = float(indptr[i + 1] - indptr[i]) if i + 1 < len(indptr) else 0.0
-        out[token] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
-    return out
+def lexical_weights(tokens, expansion_tokens=()) -> dict[str, float]:
+    """BM25 query weights: 1.0 for each of the question's own tokens (a repeated token counts again),
+    EXPANSION_WEIGHT for each expansion token the question does not already use."""
+    weights: dict[str, float] = {}
+    for token in tokens:
+        weights[token] = weights.get(token, 0.0) + 1.0
+    for token in expansion_tokens:
+        if token not in tokens:
+            weights[token] = weights.get(token, 0.0) + EXPANSION_WEIGHT
+    return weights
 
 
 # The expansion terms help BM25, not the encoder: embedding the bare question measured better on the

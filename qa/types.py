@@ -69,6 +69,10 @@ class Citation:
                 "refs": self.refs}
 
 
+ANSWERED, PARTIAL, NOT_COVERED = "answered", "partial", "not_covered"
+OUTCOMES = (ANSWERED, PARTIAL, NOT_COVERED)
+
+
 @dataclass
 class Answer:
     question: str
@@ -79,10 +83,20 @@ class Answer:
     id: str | None = None
     points: list[dict] = field(default_factory=list)  # structured answer lines: {"text", "refs", "aspect"}
     latency_ms: float = 0.0
-    signals: dict = field(default_factory=dict)  # why it abstained or not (see qa/abstain.py)
+    signals: dict = field(default_factory=dict)  # why it abstained or not (see qa/abstain.py, qa/coverage.py)
+    outcome: str = ""        # "answered" | "partial" | "not_covered" (OUTCOMES); abstained == outcome != "answered"
+    missing: str = ""        # for "partial": one sentence saying what the documents do not state
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = NOT_COVERED if self.abstained else ANSWERED
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+        self.abstained = self.outcome != ANSWERED
 
     def to_json(self) -> dict:
         out = {"id": self.id, "question": self.question, "answer": self.answer, "abstained": self.abstained,
+               "outcome": self.outcome, "missing": self.missing,
                "citations": [c.to_json() for c in self.citations], "analysis": self.analysis.to_json(),
                "points": self.points, "signals": self.signals, "latency_ms": round(self.latency_ms, 2)}
         return out

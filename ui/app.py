@@ -1,8 +1,9 @@
-"""PolicyKB's Streamlit app: `policykb ui`, i.e. `streamlit run ui/app.py -- --index DIR --corpus DIR`.
+"""PolicyKB's Streamlit app: `policykb ui` (ui/server.py), or `streamlit run ui/app.py -- --index DIR --corpus DIR`.
 
 Each page is a small module (`ui/pages_*.py`) that presents what the engine (`qa`) returns; the
 knowledge base is loaded once per process (`ui.state`).  A link `?clause=<clause id>` opens the
-browse page at that clause, from any page.
+browse page at that clause, from any page.  The administrators' pages need the credential
+(`ui.admin`); the public pages need nothing.
 """
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts ui/ on the path,
 
 import streamlit as st  # noqa: E402
 
-from ui import nav  # noqa: E402
+from ui import admin, nav, style  # noqa: E402
 
 
 def main() -> None:
     st.set_page_config(page_title="PolicyKB 政策知识库", page_icon=":material/policy:", layout="centered",
                        initial_sidebar_state="auto")
-    st.set_option("client.toolbarMode", "minimal")  # no developer menu or Deploy button for users
-    pages = nav.all_pages()
-    current = st.navigation(pages)
+    style.apply()
+    is_admin = admin.sidebar_login()
+    current = st.navigation(nav.all_pages(is_admin))
     clause = st.query_params.get("clause")
     if clause and current.url_path != "browse":
         st.switch_page(nav.page("browse"), query_params={"clause": clause})

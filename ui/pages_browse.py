@@ -46,7 +46,8 @@ def render() -> None:
     else:
         doc_id = ids[0]
     doc = next(d for d in documents if d["doc_id"] == doc_id)
-    meta = [doc.get("issuer"), doc.get("doc_number"), doc.get("published") or doc.get("date")]
+    meta = [doc.get("issuer"), doc.get("doc_number"), doc.get("published") or doc.get("issued") or doc.get("date"),
+            doc.get("status")]
     st.caption(escape_markdown(" · ".join(m for m in meta if m) + f" · 共 {doc['clauses']} 条"))
 
     clauses = kb.clauses(doc_id)

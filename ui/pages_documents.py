@@ -6,6 +6,7 @@ the cached knowledge base dropped, so every session picks up the new index on it
 """
 from __future__ import annotations
 
+import datetime
 import re
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from indexer.errors import BadInput, IndexUnusable
+from ui.admin import require_admin
 from ui.state import knowledge_base, library_change, reload_knowledge_base, settings
 from ui.text import escape_markdown
 
@@ -55,14 +57,29 @@ def explain(message: str) -> str:
     return "文件未通过检查。"
 
 
+def parse_date(text: str) -> tuple[str | None, str | None]:
+    """A typed date ('2018-05-01', '2018/5/1', '2018年5月1日') as YYYY-MM-DD, or a Chinese reason it is not one."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    if m:
+        try:
+            return datetime.date(*map(int, m.groups())).isoformat(), None
+        except ValueError:
+            pass
+    return None, f"发布日期“{text}”不是有效日期，请按“年-月-日”填写，例如 2018-05-01。"
+
+
 def safe_filename(name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9_\-\u4e00-\u9fff]+", "-", Path(name).stem).strip("-_")[:64] or "document"
     return stem + Path(name).suffix.lower()
 
 
 def render() -> None:
-    kb = knowledge_base()
     st.title("文件管理")
+    require_admin()
+    kb = knowledge_base()
     flash = st.session_state.pop("docs_flash", None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
@@ -70,10 +87,13 @@ def render() -> None:
     documents = kb.documents()
     st.subheader(f"已收录 {len(documents)} 份文件")
     if documents:
-        frame = pd.DataFrame([[escape_markdown(str(d.get(k) or "—")) for k in
-                               ("title", "issuer", "doc_number", "published", "clauses", "doc_id")]
-                              for d in documents],
-                             columns=["标题", "发文机关", "文号", "发布日期", "条款数", "文件编号"])
+        def cell(d: dict, key: str) -> str:
+            value = d.get(key) or (d.get("issued") if key == "published" else None)  # records' `issued` when present
+            return escape_markdown(str(value)) if value not in (None, "") else "—"
+
+        frame = pd.DataFrame([[cell(d, k) for k in ("title", "issuer", "doc_number", "published", "status", "clauses",
+                                                     "doc_id")] for d in documents],
+                             columns=["标题", "发文机关", "文号", "发布日期", "状态", "条款数", "文件编号"])
         st.table(frame, hide_index=True)
 
     st.subheader("添加文件")
@@ -85,18 +105,23 @@ def render() -> None:
         left, right = st.columns(2)
         issuer = left.text_input("发文机关（可选）", max_chars=60, key="docs_issuer")
         number = right.text_input("文号（可选）", max_chars=60, key="docs_number")
-        date = st.date_input("发布日期（可选）", value=None, key="docs_date")
+        date = st.text_input("发布日期（可选，格式 2018-05-01）", max_chars=10, key="docs_date",
+                             placeholder="年-月-日，例如 2018-05-01")
         submitted = st.form_submit_button("添加并重建索引", type="primary", icon=":material/upload_file:")
     if submitted:
+        day, problem = parse_date(date)
         if upload is None:
             st.warning("请先选择要上传的文件。")
+        elif problem:
+            st.error(problem)
         else:
             meta = {"title": title.strip() or None, "issuer": issuer.strip() or None,
-                    "doc_number": number.strip() or None, "date": date.isoformat() if date else None}
+                    "doc_number": number.strip() or None, "date": day}
             add_upload(upload.name, upload.getvalue(), meta)
 
     if len(documents) > 1:
         remove_section(documents)
+    rebuild_section()
 
 
 def add_upload(name: str, data: bytes, meta: dict) -> None:
@@ -152,6 +177,32 @@ def remove_section(documents: list[dict]) -> None:
                     return
             reload_knowledge_base()
             st.session_state["docs_flash"] = f"已删除《{escape_markdown(titles[doc_id])}》，索引已更新。"
+            st.rerun()
+
+
+def rebuild_section() -> None:
+    """Rebuild the index from the corpus as it is (e.g. after the vocabulary changed), via qa.library."""
+    from qa import library
+
+    rebuild = getattr(library, "rebuild", None)
+    if rebuild is None:  # this version of qa.library has no rebuild of its own
+        return
+    with st.expander("重建索引", icon=":material/refresh:"):
+        st.caption("按文件夹中现有的文件重新建立索引（例如词表更新之后）；只重新计算内容有变化的文件。"
+                   "重建期间原索引照常使用。")
+        if st.button("重建索引", key="docs_rebuild_button", icon=":material/refresh:"):
+            s = settings()
+            with library_change() as ours:
+                if not ours:
+                    return
+                try:
+                    with st.spinner("正在重建索引……"):
+                        report = rebuild(Path(s.corpus_dir), Path(s.index_dir))
+                except (BadInput, IndexUnusable) as exc:
+                    st.error("重建失败，原索引继续使用：" + escape_markdown(str(exc)))
+                    return
+            reload_knowledge_base()
+            st.session_state["docs_flash"] = f"索引已重建：{report.documents} 份文件，{report.clauses} 条条款。"
             st.rerun()
 
 

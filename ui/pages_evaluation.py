@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from indexer.errors import BadInput
+from ui.admin import require_admin
 from ui.state import knowledge_base
 from ui.text import escape_markdown
 
@@ -28,6 +29,9 @@ METRIC_NAMES = {
 }
 STAGE_NAMES = {"embedding": "问题向量化", "evaluating": "逐题评测", "robustness": "改写问题稳健性",
                "report": "生成报告"}
+TYPE_NAMES = {"number": "数字", "list": "列举", "yesno": "是否", "colloquial": "口语", "out_of_scope": "超出范围",
+              "multi_aspect": "多方面", "table": "表格", "who": "主管部门", "when": "时间", "fact": "事实"}
+MISSING = "—"  # a metric that does not apply (e.g. abstention recall with nothing to abstain on)
 CHART_METRICS = ("recall@5", "mrr@10", "ndcg@10", "fact_accuracy", "citation_precision", "abstain_recall")
 MAX_QUESTIONS_MB = 2
 DEFAULT_SET = "内置评测集"
@@ -43,8 +47,9 @@ def _runner():
 
 
 def render() -> None:
-    kb = knowledge_base()
     st.title("评测")
+    require_admin()
+    kb = knowledge_base()
     st.caption("用带标准答案的问题集检验检索和回答质量，并与基线系统对比。")
     runner = _runner()
     if runner is None:
@@ -58,7 +63,7 @@ def render() -> None:
                                   max_upload_size=MAX_QUESTIONS_MB, key="eval_file")
         st.caption(f"格式见 eval/README.md;文件不超过 {MAX_QUESTIONS_MB} MB。")
     systems = st.multiselect("对比的系统", SYSTEMS, default=list(SYSTEMS), format_func=lambda s: SYSTEM_NAMES[s],
-                             key="eval_systems")
+                             key="eval_systems", placeholder="请选择要对比的系统")
     if st.button("开始评测", type="primary", icon=":material/play_arrow:", key="eval_run"):
         run(kb, runner, source, upload, systems)
 
@@ -108,10 +113,10 @@ def metrics_frame(summary: dict) -> pd.DataFrame:
     names = [m for m in METRIC_NAMES if any(m in v for v in systems.values())]
     rows = []
     for system, values in systems.items():
-        row = {"系统": SYSTEM_NAMES.get(system, system)}
+        row = {"系统": SYSTEM_NAMES.get(system, TYPE_NAMES.get(system, system))}
         for m in names:
             v = values.get(m)
-            row[METRIC_NAMES[m]] = None if v is None else round(float(v), 3 if "latency" not in m else 1)
+            row[METRIC_NAMES[m]] = MISSING if v is None else round(float(v), 3 if "latency" not in m else 1)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -141,8 +146,8 @@ def question_frame(results: dict, system: str) -> pd.DataFrame:
         if o is None:
             continue
         rows.append({"结果": "✗ 未通过" if failed(o) else "✓ 通过", "编号": str(q.get("id", "")),
-                     "类型": q.get("type", ""), "问题": q.get("question", ""),
-                     "召回@5": None if o.get("recall@5") is None else round(float(o["recall@5"]), 2),
+                     "类型": TYPE_NAMES.get(q.get("type", ""), q.get("type") or MISSING), "问题": q.get("question", ""),
+                     "召回@5": MISSING if o.get("recall@5") is None else f"{float(o['recall@5']):.2f}",
                      "事实": mark(o.get("fact_ok")), "拒答正确": mark(o.get("abstain_ok")),
                      "回答": (o.get("answer") or "")[:120]})
     frame = pd.DataFrame(rows)
@@ -158,8 +163,12 @@ def show_result(result: dict) -> None:
     frame = metrics_frame(summary)
     st.dataframe(frame, hide_index=True, width="stretch")
     chart = frame.set_index("系统")[[METRIC_NAMES[m] for m in CHART_METRICS if METRIC_NAMES[m] in frame.columns]]
+    chart = chart.apply(pd.to_numeric, errors="coerce")
     if not chart.empty:
-        st.bar_chart(chart.T, stack=False, horizontal=True, height=360)
+        chart.index.name = "系统"
+        long = chart.reset_index().melt(id_vars="系统", var_name="指标", value_name="得分").dropna()
+        st.bar_chart(long, x="指标", y="得分", color="系统", stack=False, horizontal=True, height=360,
+                     x_label="得分", y_label="指标")
     by_type = summary.get("by_type", {})
     if by_type:
         with st.expander("按问题类型", icon=":material/category:"):
@@ -167,12 +176,7 @@ def show_result(result: dict) -> None:
             st.caption(f"系统：{SYSTEM_NAMES.get(system, system)}")
             st.dataframe(metrics_frame({"systems": by_type[system]}).rename(columns={"系统": "问题类型"}),
                          hide_index=True, width="stretch")
-    report_dir = Path(result["report_dir"])
-    images = sorted(report_dir.glob("*.png"))
-    if images:
-        with st.expander("报告图表", icon=":material/bar_chart:"):
-            for image in images:
-                st.image(str(image))
+    report_dir = Path(result["report_dir"])  # the report's own PNG plots are in English: in the download only
     report = report_dir / "report.md"
     if report.exists():
         st.download_button("下载完整报告（Markdown）", report.read_bytes(), file_name="评测报告.md",

@@ -53,17 +53,31 @@ def index_stamp(index_dir: str) -> tuple[int, int] | None:
 
 
 _last_stamp: dict[str, tuple[int, int] | None] = {}
+# knowledge bases loaded before the server started (`warm`), handed to the first page run that asks
+_warmed: dict[tuple, object] = {}
+
+
+def load_knowledge_base(index_dir: str, corpus_dir: str):
+    """Open the index and pay the first question's lazy loading (no Streamlit involved)."""
+    from qa.engine import open_knowledge_base
+
+    limit_native_threads()
+    kb = open_knowledge_base(Path(index_dir), Path(corpus_dir))
+    kb.warm_up()
+    return kb
+
+
+def warm(s: Settings) -> None:
+    """Load the knowledge base now, in the server process before it listens (`ui.server`)."""
+    kb = load_knowledge_base(s.index_dir, s.corpus_dir)  # builds the index first if it is missing
+    _warmed[(s.index_dir, s.corpus_dir, index_stamp(s.index_dir))] = kb
 
 
 @st.cache_resource(show_spinner="正在加载知识库……", max_entries=2)
 def _load(index_dir: str, corpus_dir: str, stamp: tuple[int, int] | None):
     """Loaded once per process and per version of the index (`stamp`), so `policykb add` shows up too."""
-    from qa.engine import open_knowledge_base
-
-    limit_native_threads()
-    kb = open_knowledge_base(Path(index_dir), Path(corpus_dir))
-    kb.warm_up()  # the first question's lazy loading is paid here, not in a page
-    return kb
+    kb = _warmed.pop((index_dir, corpus_dir, stamp), None)
+    return kb if kb is not None else load_knowledge_base(index_dir, corpus_dir)
 
 
 @st.cache_resource

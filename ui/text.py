@@ -70,8 +70,11 @@ def find_spans(text: str, needle: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text, flags=re.IGNORECASE)]
 
 
-def answer_markdown(answer: str) -> str:
-    """An engine answer ('… [1]\\n- … [2]') as Markdown: escaped text, bullets kept, markers as badges."""
+def answer_markdown(answer: str, link_markers: bool = False) -> str:
+    """An engine answer ('… [1]\\n- … [2]') as Markdown: escaped text, bullets kept, markers as badges.
+
+    With `link_markers`, each [n] is a link to `#cite-n`, the anchor of citation card n (`citation_anchor`).
+    """
     lines = []
     for raw in answer.split("\n"):
         bullet = raw.startswith("- ")
@@ -79,7 +82,8 @@ def answer_markdown(answer: str) -> str:
         pieces, pos = [], 0
         for m in _MARKER.finditer(body):
             pieces.append(escape_markdown(body[pos:m.start()]))
-            pieces.append(f":blue-badge[{m.group(1)}]")
+            badge = f":blue-badge[{m.group(1)}]"
+            pieces.append(f"[{badge}](#{citation_anchor(int(m.group(1)))})" if link_markers else badge)
             pos = m.end()
         pieces.append(escape_markdown(body[pos:]))
         line = "".join(pieces).strip()
@@ -91,6 +95,51 @@ def answer_markdown(answer: str) -> str:
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def citation_anchor(rank: int) -> str:
+    """The id of citation card `rank` on the answer page, what its [n] markers link to."""
+    return f"cite-{int(rank)}"
+
+
+def excerpt_spans(text: str, spans, fallback_chars: int = 90) -> list[tuple[int, int]]:
+    """The spans of `text` a compact card shows: the used sentences, else the opening characters."""
+    merged = merge_spans(spans or [], len(text))
+    return merged or [(0, min(len(text), fallback_chars))]
+
+
+def excerpt_markdown(text: str, spans, style: str = HIGHLIGHT) -> str:
+    """Only the used sentences of a clause (highlighted), joined by '……' where text is left out."""
+    parts = []
+    shown = excerpt_spans(text, spans)
+    for s, e in shown:
+        piece = escape_markdown(text[s:e].strip()).replace("  \n", " ").replace("\n\n", " ")
+        parts.append(f":{style}[{piece}]" if spans else piece)
+    lead = "……" if shown[0][0] > 0 else ""
+    tail = "……" if shown[-1][1] < len(text.rstrip()) else ""
+    return lead + "……".join(parts) + tail
+
+
+def outcome_of(answer: dict) -> str:
+    """The answer's `outcome` ("answered" | "partial" | "not_covered"); from `abstained` when it has none."""
+    outcome = answer.get("outcome")
+    if outcome in ("answered", "partial", "not_covered"):
+        return outcome
+    return "not_covered" if answer.get("abstained") else "answered"
+
+
+def plain_answer(result: dict) -> str:
+    """The question, answer and citations as plain text, for copying."""
+    answer = result["answer"]
+    lines = [f"问：{result['question']}", f"答：{answer['answer']}"]
+    if answer.get("missing"):
+        lines.append(f"（{answer['missing']}）")
+    if answer["citations"]:
+        lines.append("")
+        lines.append("依据：")
+        for c in answer["citations"]:
+            lines.append(f"[{c['rank']}] {c.get('label') or '《' + c['doc_title'] + '》' + path_label(c['path'])}")
+    return "\n".join(lines)
 
 
 def path_label(path: list[str], empty: str = "前言") -> str:
