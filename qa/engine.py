@@ -27,7 +27,7 @@ from .documents import Library
 from .entitlements import find_entitlements
 from .focus import lead_with_need
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever
-from .scope import Scope, apply_scope, edition_note, library_of, scope_for
+from .scope import Scope, apply_scope, edition_note, keep_scope_lead, library_of, scope_for
 from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
@@ -195,7 +195,8 @@ class KnowledgeBase:
                       explained_words(analysis, self.vocabulary), self.place_known(scope),
                       about=lambda text: found_share(salience, text, wordings))
         weights, groups = self.retriever.question_terms(analysis)
-        focused = lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS), self.tag_share)
+        focused = keep_scope_lead(hits, lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS),
+                                                       self.tag_share), scope)
         text, citations, points = compose_answer(analysis, focused, top_k, False, weights, self.retriever.siblings, groups)
         features = self.coverage_features(analysis, hits, dense, citations, points, text, sig, wordings, filters)
         outcome, probability = decide_outcome(features, sig, self.coverage_model) if hits else (NOT_COVERED, 0.0)

@@ -317,6 +317,23 @@ def apply_scope(hits: list, scope: Scope) -> list:
     return kept
 
 
+def keep_scope_lead(ranked: list, reordered: list, scope: Scope) -> list:
+    """`reordered` (the hits as the answer will use them, e.g. need-first) with the scope's lead kept: when
+    the ranking led with a named document's or the asker's region's clause and the reordering put another
+    document first, the first of its clauses from such a document goes back to the front, as it was ranked
+    (a reordering may have marked it as merely related)."""
+    preferred = set(scope.named) | set(scope.regional)
+    if not preferred or not ranked or not reordered or ranked[0].clause.doc_id not in preferred:
+        return reordered
+    if reordered[0].clause.doc_id in preferred:
+        return reordered
+    moved = next((h for h in reordered if h.clause.doc_id in preferred), None)
+    if moved is None:
+        return reordered
+    lead = next((h for h in ranked if h.clause.clause_id == moved.clause.clause_id), moved)
+    return [lead] + [h for h in reordered if h is not moved]
+
+
 def edition_note(doc_id: str, scope: Scope, library: dict[str, DocInfo]) -> str:
     """'依据《中华人民共和国慈善法》（2016年版，已被修订）：' when the answer comes from an older edition asked for."""
     label = scope.older.get(doc_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indexer.regions import default_regions
-from qa.scope import (apply_scope, bare_title, document_names, document_region, edition_note, library_of,
-                      scope_for)
+from qa.scope import (apply_scope, bare_title, document_names, document_region, edition_note, keep_scope_lead,
+                      library_of, scope_for)
 
 REGIONS = default_regions()
 
@@ -164,3 +164,13 @@ def test_a_citys_own_rules_apply_to_that_city_only():
     assert "qd" not in jinan.allowed and jinan.regional == {"sd"}
     shandong = scope_for("山东的残疾人就业有什么扶持", lib, REGIONS, region=None)
     assert "qd" in shandong.allowed and shandong.regional == {"sd"}   # a city's rule, not the province's
+
+
+def test_a_reordering_of_the_hits_keeps_the_scopes_lead():
+    scope = scope_for("我在重庆，低保申请要什么材料", LIB, REGIONS)
+    ranked = apply_scope(hits("relief", "cq", "c2023"), scope)
+    reordered = [ranked[1], ranked[2], ranked[0]]          # e.g. need-first put a national clause ahead
+    assert ranked[0].clause.doc_id == "cq" and reordered[0].clause.doc_id != "cq"
+    assert keep_scope_lead(ranked, reordered, scope)[0].clause.doc_id == "cq"
+    plain = scope_for("低保申请要什么材料", library(RELIEF, CHARITY_2023), REGIONS)
+    assert keep_scope_lead(ranked, reordered, plain) == reordered
