@@ -1,0 +1,34 @@
+"""Out-of-scope questions are not answered as if covered (issue 11): general signals, pinned on the seed plan."""
+from __future__ import annotations
+
+import pytest
+
+from qa.abstain import answer_types, unmet_answer_type
+from qa.types import ANSWERED
+
+
+# --- an amount asked with a verb of paying out, deducting or sharing (扣多少, 报销多少, 能分多少) -----------
+@pytest.mark.parametrize("question", ["个人所得税专项附加扣除里子女教育每月扣多少？", "生孩子的费用医保能报销多少？",
+                                      "合作社的收益每户每年能分多少？", "残疾人的工资收入个人所得税能减征多少？",
+                                      "交通事故能赔偿多少钱"])
+def test_an_amount_taken_off_or_shared_out_is_a_money_question(question):
+    assert "money" in [name for name, _ in answer_types(question)]
+
+
+@pytest.mark.parametrize("question", ["闯红灯一次扣几分", "医保能报销几次", "一共分几档"])
+def test_counts_and_scores_asked_with_those_verbs_are_not_amounts(question):
+    assert "money" not in [name for name, _ in answer_types(question)]
+
+
+def test_a_deduction_asked_is_unmet_by_a_clause_without_an_amount():
+    question = "子女教育每月能扣多少"
+    assert unmet_answer_type(question, "继续实施雨露计划职业教育助学补助政策") == "money"
+    assert unmet_answer_type(question, "每个子女每月1000元的标准定额扣除") is None
+
+
+# --- on the seed plan: questions about other subjects are not answered -------------------------
+@pytest.mark.parametrize("question", ["个人所得税专项附加扣除里子女教育每月扣多少？",
+                                      "企业年金每个月能领多少钱？"])
+def test_amount_questions_on_other_subjects_are_not_answered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] != ANSWERED and answer["abstained"]
