@@ -101,11 +101,13 @@ class AbstainSignals:
     unmet_answer_type: str | None = None
     unknown_years: list[str] = field(default_factory=list)
     unknown_places: list[str] = field(default_factory=list)   # asked about, never mentioned (贵州, 黑龙江省, 《社会救助法》)
+    place_only: list[str] = field(default_factory=list)   # the only question words the best clauses hold are these place names
 
     def to_json(self) -> dict:
         return {"coverage": round(self.coverage, 3), "dense_top": round(self.dense_top, 4),
                 "unexplained": self.unexplained, "unmet_answer_type": self.unmet_answer_type,
-                "unknown_years": self.unknown_years, "unknown_places": self.unknown_places, "anchored": self.anchored}
+                "unknown_years": self.unknown_years, "unknown_places": self.unknown_places, "anchored": self.anchored,
+                "place_only": self.place_only}
 
 
 def clause_context(clause) -> str:
@@ -176,7 +178,19 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     anchored = bool(analysis.profile or analysis.conditions or analysis.expanded_terms)
     return AbstainSignals(coverage=coverage, dense_top=dense_top, unexplained=unexplained,
                           unmet_answer_type=unmet, unknown_years=years, unknown_places=places + titles,
-                          anchored=anchored)
+                          anchored=anchored, place_only=only_places_found(covered, analysis.places))
+
+
+def only_places_found(found_words: list[str], places: list[str]) -> list[str]:
+    """The place names, when they are all the best clauses share with the question (明天沈阳下雨吗 finds
+    沈阳 in a clause about pairing cities, and nothing of the weather): the clauses are about where, not
+    what. Only named places count (沈阳, 朝阳县), not words the tagger calls places (城市, 农村)."""
+    named = [p for p in places if p in PROVINCES or len(_PLACE_SUFFIX.sub("", p)) >= 2]
+    if not named or not found_words:
+        return []
+    if all(any(w in p or p in w for p in named) for w in found_words):
+        return [p for p in named if any(w in p or p in w for w in found_words)]
+    return []
 
 
 _TITLE = re.compile(r"《([^《》]{2,40})》")

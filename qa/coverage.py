@@ -209,11 +209,12 @@ def cited_text_of(citations, answer_text: str) -> str:
 def decide_outcome(features: CoverageFeatures, sig, model: CoverageModel) -> tuple[str, float]:
     """(outcome, probability that the documents speak of what is asked).
 
-    Not covered: a year, plan period or province no document mentions is asked about, or the evidence
+    Not covered: a year, plan period or province no document mentions is asked about, the best clauses
+    share nothing with the question but the place it names (qa.abstain.only_places_found), or the evidence
     says the clauses are not about the question. Partial: they are about it, but the kind of fact asked
     for (an amount, a phone number…) is stated nowhere in them. Answered otherwise."""
     probability = model.probability(features)
-    if sig.unknown_years or sig.unknown_places or probability < model.threshold:
+    if sig.unknown_years or sig.unknown_places or getattr(sig, "place_only", None) or probability < model.threshold:
         return "not_covered", probability
     if sig.unmet_answer_type:
         return "partial", probability

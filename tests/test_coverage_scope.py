@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from qa.abstain import answer_types, unmet_answer_type
-from qa.types import ANSWERED
+from qa.types import ANSWERED, NOT_COVERED
 
 
 # --- an amount asked with a verb of paying out, deducting or sharing (扣多少, 报销多少, 能分多少) -----------
@@ -32,3 +32,24 @@ def test_a_deduction_asked_is_unmet_by_a_clause_without_an_amount():
 def test_amount_questions_on_other_subjects_are_not_answered(kb, question):
     answer = kb.ask(question).to_json()
     assert answer["outcome"] != ANSWERED and answer["abstained"]
+
+
+# --- clauses that share only the place named with the question are about where, not what ----------
+def test_only_places_found_names_the_places_when_nothing_else_matches():
+    from qa.abstain import only_places_found
+
+    assert only_places_found(["沈阳"], ["沈阳"]) == ["沈阳"]
+    assert only_places_found(["沈阳", "对口帮扶"], ["沈阳"]) == []
+    assert only_places_found(["城市"], ["城市"]) == [], "a word the tagger calls a place is not a named place"
+    assert only_places_found([], ["沈阳"]) == []
+
+
+@pytest.mark.parametrize("question", ["明天沈阳下雨吗", "这周末鞍山有没有雾霾", "阜新今天限号吗"])
+def test_everyday_questions_about_a_city_the_plan_names_are_not_covered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] == NOT_COVERED, answer["signals"]
+
+
+@pytest.mark.parametrize("question", ["沈阳对口帮扶哪几个市", "建昌县由谁来对口帮扶"])
+def test_questions_about_what_the_plan_says_of_a_place_are_still_answered(kb, question):
+    assert kb.ask(question).outcome == ANSWERED
