@@ -70,7 +70,8 @@ def collect(kb, questions: list[dict], set_name: str, progress=None) -> list[dic
             rows.append(row)
             continue
         sig = answer.signals
-        row.update(features=sig["coverage_model"]["features"], hard=bool(sig["unknown_years"] or sig["unknown_places"] or sig.get("place_only")),
+        row.update(features=sig["coverage_model"]["features"], hard=bool(sig["unknown_years"] or sig["unknown_places"] or sig.get("place_only")
+                                 or sig["coverage_model"]["features"].get("contrary")),
                    unmet=sig["unmet_answer_type"], outcome=answer.outcome, answer=answer.answer,
                    cited=[c.clause.clause_id for c in answer.citations])
         rows.append(row)

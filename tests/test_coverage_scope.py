@@ -53,3 +53,34 @@ def test_everyday_questions_about_a_city_the_plan_names_are_not_covered(kb, ques
 @pytest.mark.parametrize("question", ["沈阳对口帮扶哪几个市", "建昌县由谁来对口帮扶"])
 def test_questions_about_what_the_plan_says_of_a_place_are_still_answered(kb, question):
     assert kb.ask(question).outcome == ANSWERED
+
+
+# --- a subject qualified otherwise in the clauses (城镇职工养老保险 asked, 城乡居民养老保险 cited) ----------
+def test_contrary_qualifiers_pairs_an_unknown_qualifier_with_the_clauses_sibling():
+    from qa.coverage import contrary_qualifiers
+
+    terms = {"养老保险": 1.0, "城乡居民养老保险": 2.0, "住院押金": 2.0, "稳定脱贫": 2.0}
+    weights = {"城镇职工": 1.0, "养老保险": 0.8, "基数": 1.0}
+    cited = "统筹推进城乡居民养老保险制度建设"
+    assert contrary_qualifiers(weights, ["城镇职工", "基数"], cited, terms, {}, "城镇职工养老保险缴费基数怎么算") \
+        == [("城镇职工", "城乡居民养老保险")]
+    # the qualifier must stand right before the thing it qualifies
+    assert contrary_qualifiers({"有户": 1.0, "脱贫": 0.2}, ["有户"], "实现稳定脱贫", terms, {}, "有户去年刚脱贫") == []
+    # the clauses' qualifier is itself asked about: no contradiction
+    assert contrary_qualifiers({"先交": 1.0, "押金": 1.0}, ["先交"], "免收住院押金", terms, {},
+                               "住院要先交押金吗") == []
+    # a qualifier the clauses use is no contradiction
+    assert contrary_qualifiers(weights, [], cited + "城镇职工", terms, {}, "城镇职工养老保险缴费基数怎么算") == []
+
+
+@pytest.mark.parametrize("question", ["城镇职工养老保险缴费基数怎么计算？"])
+def test_a_subject_the_plan_qualifies_otherwise_is_not_covered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] == NOT_COVERED, answer["signals"]
+    assert answer["signals"]["coverage_model"]["features"]["contrary"] == 1.0
+
+
+@pytest.mark.parametrize("question", ["城乡居民养老保险制度“四统一”指哪四个方面?", "城乡居民养老保险怎么交"])
+def test_the_plans_own_qualified_subject_is_still_answered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] == ANSWERED and answer["signals"]["coverage_model"]["features"]["contrary"] == 0.0
