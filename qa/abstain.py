@@ -42,6 +42,9 @@ ANSWER_TYPES = (
      re.compile(r"\d[\d.]*\s*%|百分之[\d一二三四五六七八九十百]+")),
     ("score", re.compile(r"(加|降|减)(多少|几)分|几分(加分|录取)?$|多少分"),
      re.compile(r"\d+\s*分")),
+    # a headcount (几名理事, 多少位领导): a clause stating one in digits or Chinese numerals
+    ("headcount", re.compile(r"(?<!第)(几|多少)(名|位)(?!置|次)"),
+     re.compile(rf"[\d{_CN_NUMERAL}]+\s*(名|位|人)")),
     # what offices tell, not plans: a phone number, opening hours, papers to bring, a service window,
     # a term of office, applying online
     ("phone", re.compile(r"(电话|热线|手机号|号码|联系方式)"),
@@ -65,7 +68,7 @@ ANSWER_TYPES = (
 EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold this share of the question (set by hand, checked on calibration splits)
 
 # what a partial answer says is missing, per kind of fact asked for
-MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值",
+MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"

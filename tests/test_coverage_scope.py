@@ -84,3 +84,10 @@ def test_a_subject_the_plan_qualifies_otherwise_is_not_covered(kb, question):
 def test_the_plans_own_qualified_subject_is_still_answered(kb, question):
     answer = kb.ask(question).to_json()
     assert answer["outcome"] == ANSWERED and answer["signals"]["coverage_model"]["features"]["contrary"] == 0.0
+
+
+def test_a_headcount_asked_needs_a_clause_stating_one():
+    assert unmet_answer_type("基金会的理事会最少要有几名理事？", "理事会是基金会的决策机构") == "headcount"
+    assert unmet_answer_type("有多少位省级领导联系多少个县", "36位省级领导联系36个县") is None
+    assert unmet_answer_type("理事会至少要有几名理事", "理事会由五至二十五名理事组成") is None
+    assert "headcount" not in [name for name, _ in answer_types("排在第几位")]
