@@ -10,7 +10,7 @@ from qa.types import ANSWERED, NOT_COVERED
 # --- an amount asked with a verb of paying out, deducting or sharing (扣多少, 报销多少, 能分多少) -----------
 @pytest.mark.parametrize("question", ["个人所得税专项附加扣除里子女教育每月扣多少？", "生孩子的费用医保能报销多少？",
                                       "合作社的收益每户每年能分多少？", "残疾人的工资收入个人所得税能减征多少？",
-                                      "交通事故能赔偿多少钱"])
+                                      "交通事故能赔偿多少钱", "商业医疗保险能报多少"])
 def test_an_amount_taken_off_or_shared_out_is_a_money_question(question):
     assert "money" in [name for name, _ in answer_types(question)]
 
@@ -28,7 +28,7 @@ def test_a_deduction_asked_is_unmet_by_a_clause_without_an_amount():
 
 # --- on the seed plan: questions about other subjects are not answered -------------------------
 @pytest.mark.parametrize("question", ["个人所得税专项附加扣除里子女教育每月扣多少？",
-                                      "企业年金每个月能领多少钱？"])
+                                      "企业年金每个月能领多少钱？", "商业医疗保险能报多少"])
 def test_amount_questions_on_other_subjects_are_not_answered(kb, question):
     answer = kb.ask(question).to_json()
     assert answer["outcome"] != ANSWERED and answer["abstained"]
@@ -73,7 +73,8 @@ def test_contrary_qualifiers_pairs_an_unknown_qualifier_with_the_clauses_sibling
     assert contrary_qualifiers(weights, [], cited + "城镇职工", terms, {}, "城镇职工养老保险缴费基数怎么算") == []
 
 
-@pytest.mark.parametrize("question", ["城镇职工养老保险缴费基数怎么计算？"])
+@pytest.mark.parametrize("question", ["城镇职工养老保险缴费基数怎么计算？", "企业职工养老保险怎么转移",
+                                      "城镇职工基本医疗保险怎么交"])
 def test_a_subject_the_plan_qualifies_otherwise_is_not_covered(kb, question):
     answer = kb.ask(question).to_json()
     assert answer["outcome"] == NOT_COVERED, answer["signals"]
