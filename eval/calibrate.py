@@ -70,7 +70,8 @@ def collect(kb, questions: list[dict], set_name: str, progress=None) -> list[dic
             rows.append(row)
             continue
         sig = answer.signals
-        row.update(features=sig["coverage_model"]["features"], hard=bool(sig["unknown_years"] or sig["unknown_places"]),
+        row.update(features=sig["coverage_model"]["features"], hard=bool(sig["unknown_years"] or sig["unknown_places"] or sig.get("place_only")
+                                 or sig["coverage_model"]["features"].get("contrary")),
                    unmet=sig["unmet_answer_type"], outcome=answer.outcome, answer=answer.answer,
                    cited=[c.clause.clause_id for c in answer.citations])
         rows.append(row)
@@ -213,6 +214,8 @@ def main(argv=None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write the fitted model to {MODEL_FILE}")
     parser.add_argument("--max-false", type=float, default=MAX_FALSE_ABSTENTION)
     parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument("--evaluate", action="store_true",
+                        help=f"report the model in {MODEL_FILE.name} as it is, without refitting (cannot be combined with --write)")
     args = parser.parse_args(argv)
 
     if args.reuse:
@@ -232,7 +235,9 @@ def main(argv=None) -> int:
         args.rows.parent.mkdir(parents=True, exist_ok=True)
         args.rows.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
-    model = fit_model(rows, args.l2, args.max_false)
+    if args.evaluate and args.write:
+        parser.error("--evaluate reports the stored model; it writes nothing")
+    model = json.loads(MODEL_FILE.read_text(encoding="utf-8")) if args.evaluate else fit_model(rows, args.l2, args.max_false)
     header = ["set", "split", "n", "abst P", "abst R", "false abst", "FA rate", "answered/partial/not_covered"]
     table = report_rows(rows, model)
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]

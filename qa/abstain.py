@@ -34,12 +34,17 @@ ANSWER_TYPES = (
     ("money", re.compile(rf"(钱|元|块|工资|薪|金额|额度|租金|费用|价格|补贴标准|补助标准).{{0,6}}{_QUANTITY}"
                          rf"|{_QUANTITY}.{{0,4}}(钱|元|块|工资|金额)|(补|补助|补贴|发|给|领|贷|借)(多少|几)(?!个|人|户|次|项|年)"
                          r"|多少(亿|万元|万块)|(资金|投入|经费|拨款|投资).{0,8}多少(?!个|人|户|次|项|年|万人|亩)"
-                         r"|(补助|补贴|津贴|报酬|生活费)[^,，。?？!！]{0,3}多少(?!个|人|户|次|项|年|万人|亩|公里)"),
+                         r"|(补助|补贴|津贴|报酬|生活费)[^,，。?？!！]{0,3}多少(?!个|人|户|次|项|年|万人|亩|公里)"
+                         # money taken off, refunded or shared out (每月能扣多少, 能报销多少, 每户能分多少, 减征多少)
+                         r"|(扣|扣除|减征|减免|抵扣|报销|能报|可报|赔|赔偿|分红|能分|可分)(多少|几)(?!个|人|户|次|项|年|天|日|分|名|岁|万人|亩|公里|级|档|成)"),
      _AMOUNT),
     ("percent", re.compile(r"百分之几|百分之多少|几成|(比例|比率|百分比|利率|利息|费率).{0,8}(多少|几)|(多少|几).{0,4}(%|百分)"),
      re.compile(r"\d[\d.]*\s*%|百分之[\d一二三四五六七八九十百]+")),
     ("score", re.compile(r"(加|降|减)(多少|几)分|几分(加分|录取)?$|多少分"),
      re.compile(r"\d+\s*分")),
+    # a headcount (几名理事, 多少位领导): a clause stating one in digits or Chinese numerals
+    ("headcount", re.compile(r"(?<!第)(几|多少)(名|位)(?!置|次)"),
+     re.compile(rf"[\d{_CN_NUMERAL}]+\s*(名|位|人)")),
     # what offices tell, not plans: a phone number, opening hours, papers to bring, a service window,
     # a term of office, applying online
     ("phone", re.compile(r"(电话|热线|手机号|号码|联系方式)"),
@@ -63,7 +68,7 @@ ANSWER_TYPES = (
 EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold this share of the question (set by hand, checked on calibration splits)
 
 # what a partial answer says is missing, per kind of fact asked for
-MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值",
+MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
@@ -99,11 +104,13 @@ class AbstainSignals:
     unmet_answer_type: str | None = None
     unknown_years: list[str] = field(default_factory=list)
     unknown_places: list[str] = field(default_factory=list)   # asked about, never mentioned (贵州, 黑龙江省, 《社会救助法》)
+    place_only: list[str] = field(default_factory=list)   # the only question words the best clauses hold are these place names
 
     def to_json(self) -> dict:
         return {"coverage": round(self.coverage, 3), "dense_top": round(self.dense_top, 4),
                 "unexplained": self.unexplained, "unmet_answer_type": self.unmet_answer_type,
-                "unknown_years": self.unknown_years, "unknown_places": self.unknown_places, "anchored": self.anchored}
+                "unknown_years": self.unknown_years, "unknown_places": self.unknown_places, "anchored": self.anchored,
+                "place_only": self.place_only}
 
 
 def clause_context(clause) -> str:
@@ -174,7 +181,19 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     anchored = bool(analysis.profile or analysis.conditions or analysis.expanded_terms)
     return AbstainSignals(coverage=coverage, dense_top=dense_top, unexplained=unexplained,
                           unmet_answer_type=unmet, unknown_years=years, unknown_places=places + titles,
-                          anchored=anchored)
+                          anchored=anchored, place_only=only_places_found(covered, analysis.places))
+
+
+def only_places_found(found_words: list[str], places: list[str]) -> list[str]:
+    """The place names, when they are all the best clauses share with the question (明天沈阳下雨吗 finds
+    沈阳 in a clause about pairing cities, and nothing of the weather): the clauses are about where, not
+    what. Only named places count (沈阳, 朝阳县), not words the tagger calls places (城市, 农村)."""
+    named = [p for p in places if p in PROVINCES or len(_PLACE_SUFFIX.sub("", p)) >= 2]
+    if not named or not found_words:
+        return []
+    if all(any(w in p or p in w for p in named) for w in found_words):
+        return [p for p in named if any(w in p or p in w for w in found_words)]
+    return []
 
 
 _TITLE = re.compile(r"《([^《》]{2,40})》")

@@ -56,6 +56,7 @@ class CoverageFeatures:
     dense_z: float
     lead_dense: float
     agreement: float
+    contrary: float = 0.0     # 1.0 when the cited clauses qualify the question's subject otherwise (a gate, not weighed)
 
     def vector(self) -> list[float]:
         return [getattr(self, name) for name in FEATURES]
@@ -143,10 +144,11 @@ def ranking_agreement(bm25_ids: list[str], dense_ids: list[str], depth: int = AG
 
 def measure(tokens: list[str], idf: dict[str, float], unknown: set[str], asking: frozenset[str], unexplained: list[str],
             wordings: dict[str, list[str]], cited_text: str, top_text: str, sentences: list[str],
-            dense_scores: list[float], bm25_ids: list[str], dense_ids: list[str], lead_id: str = "") -> CoverageFeatures:
+            dense_scores: list[float], bm25_ids: list[str], dense_ids: list[str], lead_id: str = "",
+            question: str = "") -> CoverageFeatures:
     """The coverage features of one question (texts already normalised; `sentences`: the quoted sentences
     that state the kind of fact asked for, each with its clause's heading; `dense_scores` and `dense_ids`:
-    the dense ranking, best first; `lead_id`: the clause the answer leads with)."""
+    the dense ranking, best first; `lead_id`: the clause the answer leads with; `question`: its normalised text)."""
     weights = content_weights(tokens, idf, unknown, asking)
     total = sum(weights.values()) or 1.0
     subject = max(weights, key=lambda w: (weights[w], len(w), w), default="")
@@ -160,7 +162,33 @@ def measure(tokens: list[str], idf: dict[str, float], unknown: set[str], asking:
                             dense_top=dense_scores[0] if dense_scores else 0.0,
                             dense_z=standing_out(dense_scores),
                             lead_dense=lead_similarity(lead_id, dense_ids, dense_scores),
-                            agreement=ranking_agreement(bm25_ids[:AGREEMENT_DEPTH], dense_ids[:AGREEMENT_DEPTH]))
+                            agreement=ranking_agreement(bm25_ids[:AGREEMENT_DEPTH], dense_ids[:AGREEMENT_DEPTH]),
+                            contrary=1.0 if contrary_qualifiers(weights, unexplained, cited_text, idf, wordings, question)
+                            else 0.0)
+
+
+def contrary_qualifiers(weights: dict[str, float], unexplained: list[str], cited_text: str, terms,
+                        wordings: dict[str, list[str]], question: str) -> list[tuple[str, str]]:
+    """(question's qualifier, the clauses' term) where the question qualifies a thing with a noun no document
+    knows and the cited clauses speak of the same thing qualified otherwise: 城镇职工养老保险 asked, only
+    城乡居民养老保险 cited. The clauses' qualifier must be as long as the question's (a sibling, not a
+    longer name of the same thing) and not itself a word of the question (住院押金 answers 住院…先交押金);
+    the question's qualifier must stand right before the thing (城镇职工养老保险, not 有户去年刚脱贫)."""
+    def found(word: str) -> bool:
+        return word in cited_text or any(t in cited_text for t in wordings.get(word, ()))
+
+    words = list(weights)
+    out = []
+    for qualifier, head in zip(words, words[1:]):
+        if len(qualifier) < 2 or len(head) < 2 or qualifier + head not in question or found(qualifier) or not found(head):
+            continue
+        if not any(u in qualifier or qualifier in u for u in unexplained):
+            continue
+        for term in sorted(t for t in terms if len(t) == len(qualifier) + len(head) and t.endswith(head)):
+            if term in cited_text and term[:len(qualifier)] not in question:
+                out.append((qualifier, term))
+                break
+    return out
 
 
 def question_wordings(tokens: list[str], expansions: dict[str, str], tokenize) -> dict[str, list[str]]:
@@ -209,11 +237,14 @@ def cited_text_of(citations, answer_text: str) -> str:
 def decide_outcome(features: CoverageFeatures, sig, model: CoverageModel) -> tuple[str, float]:
     """(outcome, probability that the documents speak of what is asked).
 
-    Not covered: a year, plan period or province no document mentions is asked about, or the evidence
+    Not covered: a year, plan period or province no document mentions is asked about, the best clauses
+    share nothing with the question but the place it names (qa.abstain.only_places_found), they qualify
+    its subject otherwise (`contrary_qualifiers`: 城乡居民养老保险 for 城镇职工养老保险), or the evidence
     says the clauses are not about the question. Partial: they are about it, but the kind of fact asked
     for (an amount, a phone number…) is stated nowhere in them. Answered otherwise."""
     probability = model.probability(features)
-    if sig.unknown_years or sig.unknown_places or probability < model.threshold:
+    if (sig.unknown_years or sig.unknown_places or getattr(sig, "place_only", None) or features.contrary
+            or probability < model.threshold):
         return "not_covered", probability
     if sig.unmet_answer_type:
         return "partial", probability

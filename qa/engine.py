@@ -252,7 +252,7 @@ class KnowledgeBase:
                        sig.unexplained, wordings,
                        cited_text_of(citations, text), top_text, sentences, [h.dense_score for h in dense],
                        [h.clause.clause_id for h in keyword], [h.clause.clause_id for h in dense],
-                       citations[0].clause.clause_id if citations else "")
+                       citations[0].clause.clause_id if citations else "", question=analysis.normalized)
 
     def entitlements(self, profile: list[str], topic: str | None = None, region: str | None = None) -> dict:
         """What a household is entitled to, by benefit area, from every current document (superseded editions

@@ -1,0 +1,94 @@
+"""Out-of-scope questions are not answered as if covered (issue 11): general signals, pinned on the seed plan."""
+from __future__ import annotations
+
+import pytest
+
+from qa.abstain import answer_types, unmet_answer_type
+from qa.types import ANSWERED, NOT_COVERED
+
+
+# --- an amount asked with a verb of paying out, deducting or sharing (扣多少, 报销多少, 能分多少) -----------
+@pytest.mark.parametrize("question", ["个人所得税专项附加扣除里子女教育每月扣多少？", "生孩子的费用医保能报销多少？",
+                                      "合作社的收益每户每年能分多少？", "残疾人的工资收入个人所得税能减征多少？",
+                                      "交通事故能赔偿多少钱", "商业医疗保险能报多少"])
+def test_an_amount_taken_off_or_shared_out_is_a_money_question(question):
+    assert "money" in [name for name, _ in answer_types(question)]
+
+
+@pytest.mark.parametrize("question", ["闯红灯一次扣几分", "医保能报销几次", "一共分几档"])
+def test_counts_and_scores_asked_with_those_verbs_are_not_amounts(question):
+    assert "money" not in [name for name, _ in answer_types(question)]
+
+
+def test_a_deduction_asked_is_unmet_by_a_clause_without_an_amount():
+    question = "子女教育每月能扣多少"
+    assert unmet_answer_type(question, "继续实施雨露计划职业教育助学补助政策") == "money"
+    assert unmet_answer_type(question, "每个子女每月1000元的标准定额扣除") is None
+
+
+# --- on the seed plan: questions about other subjects are not answered -------------------------
+@pytest.mark.parametrize("question", ["个人所得税专项附加扣除里子女教育每月扣多少？",
+                                      "企业年金每个月能领多少钱？", "商业医疗保险能报多少"])
+def test_amount_questions_on_other_subjects_are_not_answered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] != ANSWERED and answer["abstained"]
+
+
+# --- clauses that share only the place named with the question are about where, not what ----------
+def test_only_places_found_names_the_places_when_nothing_else_matches():
+    from qa.abstain import only_places_found
+
+    assert only_places_found(["沈阳"], ["沈阳"]) == ["沈阳"]
+    assert only_places_found(["沈阳", "对口帮扶"], ["沈阳"]) == []
+    assert only_places_found(["城市"], ["城市"]) == [], "a word the tagger calls a place is not a named place"
+    assert only_places_found([], ["沈阳"]) == []
+
+
+@pytest.mark.parametrize("question", ["明天沈阳下雨吗", "这周末鞍山有没有雾霾", "阜新今天限号吗"])
+def test_everyday_questions_about_a_city_the_plan_names_are_not_covered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] == NOT_COVERED, answer["signals"]
+
+
+@pytest.mark.parametrize("question", ["沈阳对口帮扶哪几个市", "建昌县由谁来对口帮扶"])
+def test_questions_about_what_the_plan_says_of_a_place_are_still_answered(kb, question):
+    assert kb.ask(question).outcome == ANSWERED
+
+
+# --- a subject qualified otherwise in the clauses (城镇职工养老保险 asked, 城乡居民养老保险 cited) ----------
+def test_contrary_qualifiers_pairs_an_unknown_qualifier_with_the_clauses_sibling():
+    from qa.coverage import contrary_qualifiers
+
+    terms = {"养老保险": 1.0, "城乡居民养老保险": 2.0, "住院押金": 2.0, "稳定脱贫": 2.0}
+    weights = {"城镇职工": 1.0, "养老保险": 0.8, "基数": 1.0}
+    cited = "统筹推进城乡居民养老保险制度建设"
+    assert contrary_qualifiers(weights, ["城镇职工", "基数"], cited, terms, {}, "城镇职工养老保险缴费基数怎么算") \
+        == [("城镇职工", "城乡居民养老保险")]
+    # the qualifier must stand right before the thing it qualifies
+    assert contrary_qualifiers({"有户": 1.0, "脱贫": 0.2}, ["有户"], "实现稳定脱贫", terms, {}, "有户去年刚脱贫") == []
+    # the clauses' qualifier is itself asked about: no contradiction
+    assert contrary_qualifiers({"先交": 1.0, "押金": 1.0}, ["先交"], "免收住院押金", terms, {},
+                               "住院要先交押金吗") == []
+    # a qualifier the clauses use is no contradiction
+    assert contrary_qualifiers(weights, [], cited + "城镇职工", terms, {}, "城镇职工养老保险缴费基数怎么算") == []
+
+
+@pytest.mark.parametrize("question", ["城镇职工养老保险缴费基数怎么计算？", "企业职工养老保险怎么转移",
+                                      "城镇职工基本医疗保险怎么交"])
+def test_a_subject_the_plan_qualifies_otherwise_is_not_covered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] == NOT_COVERED, answer["signals"]
+    assert answer["signals"]["coverage_model"]["features"]["contrary"] == 1.0
+
+
+@pytest.mark.parametrize("question", ["城乡居民养老保险制度“四统一”指哪四个方面?", "城乡居民养老保险怎么交"])
+def test_the_plans_own_qualified_subject_is_still_answered(kb, question):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] == ANSWERED and answer["signals"]["coverage_model"]["features"]["contrary"] == 0.0
+
+
+def test_a_headcount_asked_needs_a_clause_stating_one():
+    assert unmet_answer_type("基金会的理事会最少要有几名理事？", "理事会是基金会的决策机构") == "headcount"
+    assert unmet_answer_type("有多少位省级领导联系多少个县", "36位省级领导联系36个县") is None
+    assert unmet_answer_type("理事会至少要有几名理事", "理事会由五至二十五名理事组成") is None
+    assert "headcount" not in [name for name, _ in answer_types("排在第几位")]
