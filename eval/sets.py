@@ -111,7 +111,8 @@ def prepare_index(s: EvalSet, work_dir: Path = WORK_DIR, progress=None) -> tuple
     work_dir = Path(work_dir)
     target = work_dir / f"index-{set_key(s)}"    # sets over the same documents share it
     corpus, index = target / "corpus", target / "index"
-    if index_exists(index):
+    # (looked for before index_exists, which would create the folder for its lock files)
+    if (index / "manifest.json").exists() and index_exists(index):
         build_index(corpus, index, progress=progress)   # current segmentation; unchanged clauses keep their vectors
         return index, corpus
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -119,6 +120,8 @@ def prepare_index(s: EvalSet, work_dir: Path = WORK_DIR, progress=None) -> tuple
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(s.corpus, tmp / "corpus", ignore=shutil.ignore_patterns(".*", "README*"))
     add_documents(tmp / "corpus", tmp / "index", list(s.documents), progress=progress)
+    if target.is_dir() and not (index / "manifest.json").exists():
+        shutil.rmtree(target, ignore_errors=True)   # what an unfinished build left (lock files, no index)
     try:
         os.rename(tmp, target)
     except OSError:          # another process built it meanwhile
