@@ -135,6 +135,7 @@ class EntitlementsRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     profile: Union[list[Text], Text] = Field(description='situations, e.g. ["低保户", "D级危房"] or "低保户,D级危房"')
     topic: Text | None = Field(None, description="a benefit area, e.g. 医疗")
+    region: Text | None = Field(None, description="the household's region: its documents first, other provinces' left out")
 
 
 class EvalRequest(BaseModel):
@@ -258,7 +259,7 @@ def make_app(kb, corpus_dir: Path | None = None, index_dir: Path | None = None, 
         profile = [p for p in profile if p.strip()]
         if not profile:
             raise ApiError(400, "'profile' must be a non-empty list of strings")
-        return UnicodeJSON(library.kb.entitlements(profile, body.topic))
+        return UnicodeJSON(library.kb.entitlements(profile, body.topic, body.region))
 
     # --- writing (administrators) -------------------------------------------------------------
     @app.post("/documents", dependencies=[Admin], status_code=200,

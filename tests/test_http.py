@@ -80,6 +80,8 @@ def test_ask_and_entitlements(api, kb):
     assert set(body) == set(expected) and body["answer"] == expected["answer"]  # the CLI's JSON
     status, body = _call(api, "POST", "/entitlements", {"profile": ["低保户", "D级危房"], "topic": "住房"})
     assert status == 200 and body["groups"][0]["topic"] == "住房"
+    status, body = _call(api, "POST", "/entitlements", {"profile": ["低保户"], "topic": "医疗", "region": "辽宁"})
+    assert status == 200 and body["region"] == kb.entitlements(["低保户"], "医疗", "辽宁")["region"] and body["groups"]
     # a JSON body is read as JSON whatever the Content-Type (curl -d sends a form type)
     status, body = _call(api, "POST", "/ask", raw=json.dumps({"question": "看病要先交钱吗"}).encode(),
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
