@@ -129,3 +129,18 @@ def test_with_no_credential_configured_administration_is_disabled_and_says_how(a
     at = open_app("documents", admin="anything-at-all")
     assert any("管理功能未启用" in i.value and "POLICYKB_ADMIN_TOKEN" in i.value for i in at.info)
     assert not at.get("file_uploader")
+
+
+def test_the_readers_region_is_a_sidebar_setting_the_answer_uses(app_env, kb):
+    """The sidebar offers the library's regions; a chosen region goes with the question to the engine."""
+    at = open_app()
+    region = at.sidebar.selectbox(key="region")
+    regional = sorted({d["region"] for d in kb.documents() if d.get("region") and d["region"] != "全国"})
+    assert region.options == ["不限地区", *regional]
+    region.set_value(regional[0]).run()
+    at.text_area(key="ask_question").input("低保户看病有什么政策")
+    at.button(key="FormSubmitter:ask_form-提问").click().run()
+    assert not at.exception
+    shown = at.session_state["ask_result"]["answer"]
+    expected = kb.ask("低保户看病有什么政策", region=regional[0]).to_json()
+    assert shown["answer"] == expected["answer"] and shown["citations"]

@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts ui/ on the path,
 
 import streamlit as st  # noqa: E402
 
-from ui import admin, nav, style  # noqa: E402
+from ui import admin, nav, state, style  # noqa: E402
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
     clause = st.query_params.get("clause")
     if clause and current.url_path != "browse":
         st.switch_page(nav.page("browse"), query_params={"clause": clause})
+    state.region_setting()
     with st.sidebar:
         st.caption("PolicyKB 政策知识库：回答只来自已收录的政策文件，并注明依据条款。")
     current.run()

@@ -13,7 +13,7 @@ import streamlit as st
 
 from eval import feedback
 from indexer.errors import BadInput
-from ui.state import knowledge_base, settings
+from ui.state import chosen_region, knowledge_base, settings
 from ui.text import answer_markdown, escape_markdown, outcome_of, plain_answer
 from ui.widgets import citation_card, copy_button
 
@@ -71,7 +71,7 @@ def ask(question: str, top_k: int) -> None:
     started = time.perf_counter()
     st.session_state["ask_seq"] = st.session_state.get("ask_seq", 0) + 1
     try:
-        answer = kb.ask(question, top_k=top_k).to_json()
+        answer = kb.ask(question, top_k=top_k, region=chosen_region()).to_json()
     except BadInput as exc:
         st.session_state["ask_result"] = {"question": question, "error": explain_question_problem(str(exc)),
                                           "seq": st.session_state["ask_seq"]}

@@ -11,7 +11,7 @@ import streamlit as st
 
 from indexer.errors import BadInput
 from ui import export, nav
-from ui.state import knowledge_base
+from ui.state import chosen_region, knowledge_base
 from qa.entitlements import household_choices
 from ui.text import escape_markdown, highlight_markdown, path_label
 
@@ -70,7 +70,7 @@ def render() -> None:
             st.warning("请至少选一项家庭情况。")
         else:
             try:
-                result = kb.entitlements(profile, None if topic == ANY_TOPIC else topic)
+                result = kb.entitlements(profile, None if topic == ANY_TOPIC else topic, chosen_region())
                 st.session_state["ent_result"] = result
                 st.session_state["ent_names"] = [names.get(p, p) for p in profile]
                 st.session_state["ent_display"] = names

@@ -121,3 +121,23 @@ def knowledge_base():
 def reload_knowledge_base() -> None:
     """Drop the cached knowledge base: the next page run loads the index as it is now on disk."""
     _load.clear()
+
+
+ANY_REGION = "不限地区"
+
+
+def region_setting() -> None:
+    """The reader's region, chosen in the sidebar (st.session_state["region"]) from the regions of the
+    documents in the library; questions and 政策匹配 then prefer that region's documents and national ones."""
+    regions = sorted({d.get("region") for d in knowledge_base().documents()
+                      if d.get("region") and d.get("region") != "全国"})
+    if regions:
+        with st.sidebar:
+            st.selectbox("我所在的地区", [ANY_REGION, *regions], key="region",
+                         help="选定后，回答优先采用本地区和国家的规定，不采用其他省份的规定。")
+
+
+def chosen_region() -> str | None:
+    """The region set in the sidebar, or None when the reader set none."""
+    region = st.session_state.get("region")
+    return None if not region or region == ANY_REGION else region
