@@ -19,7 +19,6 @@ from .clause import Clause
 from .errors import IndexUnusable
 
 BACKENDS = ("local", "milvus")
-NATIONAL = "全国"
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class Filters:
     """Restrictions on which clauses a search may return; None = no restriction on that field.
 
     `regions` match the document record's `region` exactly ("辽宁省", "全国"…): a caller who wants a
-    province's own documents and the national ones passes both (see `for_region`). Documents whose
+    province's own documents and the national ones passes both (qa/scope.py decides that). Documents whose
     record lacks a field (no `record` yet, or no `region` in it) match no restriction on that field.
     """
 
@@ -43,12 +42,6 @@ class Filters:
             return frozenset(values) if values else None
         filters = cls(frozen(doc_ids), frozen(regions), frozen(kinds), frozen(statuses))
         return None if filters.unrestricted else filters
-
-    @classmethod
-    def for_region(cls, region: str | None, doc_ids=None, kinds=None, statuses=None) -> "Filters | None":
-        """What a question about one region may cite: that region's documents and the national ones."""
-        regions = {region, NATIONAL} if region else None
-        return cls.of(doc_ids, regions, kinds, statuses)
 
     @property
     def unrestricted(self) -> bool:

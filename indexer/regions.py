@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .normalize import normalize
+from .records import NATIONAL
 
 VOCAB_DIR = Path(__file__).parent / "vocab"
 REGIONS_FILE = VOCAB_DIR / "regions.tsv"   # province full name<TAB>short forms
 CITIES_FILE = VOCAB_DIR / "cities.tsv"     # city full name<TAB>short forms<TAB>province
-NATIONAL = "全国"
 PROVINCIAL, CITY = "省级", "市级"
 
 

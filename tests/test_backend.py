@@ -94,8 +94,8 @@ def test_region_kind_and_status_filters_use_the_document_record(two_document_ind
         return sorted({clauses[p].doc_id for p, _ in backend.lexical(weights, 10, filters)})
 
     assert docs(Filters.of(regions=["辽宁省"])) == ["liaoning"]
-    assert docs(Filters.for_region("辽宁省")) == ["liaoning", "national"]  # national documents apply everywhere
-    assert docs(Filters.for_region("浙江省")) == ["national"]
+    assert docs(Filters.of(regions=["辽宁省", "全国"])) == ["liaoning", "national"]  # national documents apply everywhere
+    assert docs(Filters.of(regions=["浙江省", "全国"])) == ["national"]
     assert docs(Filters.of(kinds=["行政法规"])) == ["national"]
     assert docs(Filters.of(statuses=["现行有效"])) == ["liaoning"]
     assert docs(Filters.of(regions=["辽宁省"], statuses=["已被修订"])) == []
@@ -104,7 +104,7 @@ def test_region_kind_and_status_filters_use_the_document_record(two_document_ind
 def test_documents_without_a_record_match_no_region_filter(two_document_index):
     backend = load_index(two_document_index).backend
     assert backend.lexical({"低保": 1.0}, 10, Filters.of(regions=["辽宁省"])) == []
-    assert Filters.of() is None and Filters.for_region(None) is None
+    assert Filters.of() is None
 
 
 def test_fetch_returns_clauses_by_position_in_order(two_document_index):

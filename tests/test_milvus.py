@@ -86,7 +86,7 @@ def test_milvus_filters_by_document_record_pushed_down(records_collection):
     assert docs(None) == ["liaoning", "national"]
     assert docs(Filters.of(doc_ids=["national"])) == ["national"]
     assert docs(Filters.of(regions=["辽宁省"])) == ["liaoning"]
-    assert docs(Filters.for_region("浙江省")) == ["national"]
+    assert docs(Filters.of(regions=["浙江省", "全国"])) == ["national"]
     assert docs(Filters.of(kinds=["行政法规"]), dense=True) == ["national"]
     assert docs(Filters.of(statuses=["现行有效"]), dense=True) == ["liaoning"]
     assert docs(Filters.of(regions=["辽宁省"], statuses=["已被修订"])) == []
