@@ -62,6 +62,14 @@ ANSWER_TYPES = (
      re.compile(r"窗口|大厅|柜台|一站式|服务中心")),
     ("tenure", re.compile(r"任期|任职期限|干几年|当几年|连任"),
      re.compile(r"任期|任职.{0,6}年|连任|期满")),
+    # how to do it (怎么办理, 去哪儿领, 怎么报名): a clause saying where, to whom or through what it is done
+    ("procedure", re.compile(r"(怎么|怎样|如何|咋)(办理|申请|报名|领取|登记|备案|转移|接续)|去哪(里|儿)?(办|领|申请|报名)"
+                             r"|(到|去)哪(里|儿)?[^,，。?？!！]{0,4}(办|领|申请|报名)|(办理|申请|报名)(流程|程序|步骤)"),
+     re.compile(r"(向|到|由|经|通过)[^，,。；;]{1,24}(申请|提出|办理|报名|领取|审核|审批|登记|备案|发放|受理|核实|确认)"
+                r"|(申请|受理)[^，,。；;]{0,12}(审核|审批|公示|核查|调查)|程序|手续|持[^，,。；;]{1,16}(到|向)")),
+    # how a figure is worked out (按什么公式计算, 怎么计算, 怎么算): a clause stating the basis or the rule
+    ("calculation", re.compile(r"公式|(怎么|怎样|如何|咋)(计算|算|核算|折算|确定)|计算(方法|办法|方式)|按(什么|啥|哪些)[^,，。?？!！]{0,6}(计算|算|确定)"),
+     re.compile(r"(按|按照|根据|以)[^，,。；;]{1,30}(计算|核算|折算|确定|核定|测算|为基数|为准)|乘以|之和|之差|比例|百分之|\d\s*%|倍")),
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
@@ -70,7 +78,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
-                "tenure": "任期年限", "online": "网上办理的方式", "scoped": "所问年份或地方的具体数字"}
+                "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "calculation": "具体计算方法", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
@@ -131,6 +139,8 @@ def times_mentioned(text: str) -> list[str]:
 def unmet_answer_type(question: str, text: str) -> str | None:
     """The kind of fact asked for when the text holds no fact of any kind asked for."""
     wanted = answer_types(question)
+    if len(wanted) > 1:   # "按什么标准算多少钱" asks for the figure; how it is worked out comes with it
+        wanted = [w for w in wanted if w[0] != "calculation"]
     if wanted and not any(evidence.search(text) for _, evidence in wanted):
         return wanted[0][0]
     return None

@@ -92,3 +92,32 @@ def test_a_headcount_asked_needs_a_clause_stating_one():
     assert unmet_answer_type("有多少位省级领导联系多少个县", "36位省级领导联系36个县") is None
     assert unmet_answer_type("理事会至少要有几名理事", "理事会由五至二十五名理事组成") is None
     assert "headcount" not in [name for name, _ in answer_types("排在第几位")]
+
+
+def test_how_to_do_it_asked_needs_a_clause_saying_where_or_through_whom():
+    assert unmet_answer_type("失业登记怎么办理？", "鼓励贫困劳动力稳定就业") == "procedure"
+    assert unmet_answer_type("残疾证去哪儿领？", "残疾人享有平等参与社会生活的权利") == "procedure"
+    assert unmet_answer_type("低保怎么申请？", "申请最低生活保障，由共同生活的家庭成员向户籍所在地的乡镇人民政府提出书面申请") is None
+    assert unmet_answer_type("临时救助怎么申请？", "申请临时救助，应当经乡镇人民政府审核后报县级民政部门审批") is None
+
+
+def test_what_to_do_is_not_how_to_do_it():
+    # "咋办" asks for help, not for a procedure: any clause on the subject answers it
+    assert "procedure" not in [name for name, _ in answer_types("家里交不上医药费，咋办")]
+    assert "procedure" not in [name for name, _ in answer_types("房子塌了怎么办？")]
+
+
+def test_how_a_figure_is_worked_out_needs_a_clause_stating_its_basis():
+    assert unmet_answer_type("抚恤金按什么公式计算？", "国家建立抚恤优待制度") == "calculation"
+    assert unmet_answer_type("家庭收入怎么计算？", "家庭收入按照申请前12个月的平均收入计算") is None
+    assert unmet_answer_type("补贴是怎么算的", "补贴按照当地最低生活保障标准的30%发放") is None
+
+
+def test_an_amount_asked_with_its_basis_is_still_an_amount_question():
+    # "按什么标准算多少钱": the figure is what is asked; a ratio without an amount does not answer it
+    assert unmet_answer_type("房租按什么标准算，一个月多少钱？", "租金按市场租金的一定比例确定") == "money"
+
+
+@pytest.mark.parametrize("question", ["电动车上牌照怎么办理？", "养老金领取资格认证去哪里办？"])
+def test_procedures_of_other_subjects_are_not_answered_as_covered(kb, question):
+    assert kb.ask(question).outcome != "answered"
