@@ -36,6 +36,11 @@ class Tokenizer:
         """Plain (non search-mode) cut of already-normalised text, stop words kept."""
         return [t for t in self._jieba.lcut(text) if t.strip()]
 
+    def known_word(self, word: str) -> bool:
+        """Whether the dictionary (jieba's and the domain terms) holds the word, rather than the tagger's
+        guess for characters it had no word for."""
+        return bool(self._jieba.FREQ.get(word))
+
     def tagged_words(self, text: str) -> list[tuple[str, str]]:
         """(word, part of speech) pairs of already-normalised text, with the domain dictionary."""
         if self._pos is None:

@@ -29,6 +29,7 @@ class Vocabulary:
     terms: dict[str, int] = field(default_factory=dict)          # jieba user words and frequencies
     synonyms: dict[str, list[str]] = field(default_factory=dict)  # alias → plan wording
     stopwords: frozenset[str] = frozenset()
+    speech: frozenset[str] = frozenset()   # everyday nouns of speech (speech_nouns.txt): never a question's unknown subject
     concepts: list[Concept] = field(default_factory=list)
     digest: str = ""
 
@@ -78,7 +79,9 @@ def load_vocabulary(directory: Path = VOCAB_DIR) -> Vocabulary:
         if label and normalize(label) not in triggers and parts[0].strip() != "qtype":
             triggers.append(normalize(label))
         concepts.append(Concept(parts[0].strip(), label, triggers))
-    return Vocabulary(terms, synonyms, stopwords, concepts, digest.hexdigest()[:16])
+    # question side only, so not part of the digest: it changes no clause, token or vector of an index
+    speech = frozenset(normalize(w) for _, line in _lines(directory / "speech_nouns.txt") for w in line.split())
+    return Vocabulary(terms, synonyms, stopwords, speech, concepts, digest.hexdigest()[:16])
 
 
 @functools.lru_cache(maxsize=1)

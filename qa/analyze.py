@@ -184,6 +184,9 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
 
 
 _NOUNISH = ("n", "vn", "nz", "nt", "ns", "nr", "eng")
+# a word the dictionary lacks that begins with an auxiliary or adverb (能领, 会罚, 老收) or ends with a
+# particle or measure (法里, 贷点, 金是) is the tagger gluing two words together, not a new thing
+_FUNCTION_EDGE = re.compile(r"^[能可会要该得是有都也就还才给把被让老白多很挺]|[里上下点些是了着过可能会来去呢吗啊]$")
 
 
 def unknown_terms(tagged: list[tuple[str, str]], tokenizer: Tokenizer, vocabulary: Vocabulary,
@@ -193,7 +196,8 @@ def unknown_terms(tagged: list[tuple[str, str]], tokenizer: Tokenizer, vocabular
 
     A question about 新冠 or 公积金 names things the indexed documents never mention: the strongest
     sign that they cannot answer it.  Verbs, particles and dialect fillers (听说, 俺家, 撑腰) are not
-    counted: residents use them freely about things the documents do cover.
+    counted, nor everyday nouns of speech (俺娘, 眼睛, 外头: `vocabulary.speech`), nor the tagger's cuts
+    across two words (能领, 法里): residents use them freely about things the documents do cover.
     """
     if not corpus_terms:
         return []
@@ -201,8 +205,10 @@ def unknown_terms(tagged: list[tuple[str, str]], tokenizer: Tokenizer, vocabular
     for word, flag in tagged:
         if len(word) < 2 or not _WORD.search(word) or word in vocabulary.stopwords or word.isdigit():
             continue
-        if not flag.startswith(_NOUNISH) or word in corpus_terms:
+        if not flag.startswith(_NOUNISH) or word in corpus_terms or word in vocabulary.speech:
             continue
+        if not tokenizer.known_word(word) and _FUNCTION_EDGE.search(word):
+            continue   # a tagger's cut, not a word: 能领 (能/领), 贷点 (贷/点), 法里 (法/里)
         # a word whose every search-mode piece is known is not unknown (重特大疾病 → 重特大, 疾病)
         pieces = [p for p in tokenizer.tokenize(word, normalized=True) if p != word]
         if pieces and all(p in corpus_terms for p in pieces):

@@ -121,3 +121,10 @@ def test_an_amount_asked_with_its_basis_is_still_an_amount_question():
 @pytest.mark.parametrize("question", ["电动车上牌照怎么办理？", "养老金领取资格认证去哪里办？"])
 def test_procedures_of_other_subjects_are_not_answered_as_covered(kb, question):
     assert kb.ask(question).outcome != "answered"
+
+
+def test_everyday_words_and_the_taggers_cuts_are_not_unknown_subjects(kb):
+    # 俺娘, 眼睛 are how people speak; 能领 is 能 + 领 glued together by the tagger
+    assert kb.analyze("俺娘眼睛看不清了，能领啥补贴").unknown_terms == []
+    # a thing no document names still is
+    assert "驾驶证" in kb.analyze("俺娘想考个驾驶证，能补贴不").unknown_terms
