@@ -19,7 +19,7 @@ from indexer.normalize import normalize_uncached
 
 from .types import Analysis, Hit
 
-_QUANTITY = r"(多少|几|若干|什么标准|啥标准|标准是)"
+_QUANTITY = r"(多少|好多|几|若干|什么标准|啥标准|标准是)"   # 好多钱: 多少钱 in southwestern speech
 _CN_NUMERAL = "零一二两三四五六七八九十百千万亿"
 # an amount: in 元 (digits or Chinese numerals: 五百元), in 亿, or as a multiple of, or capped by, a standard
 # the documents name (最低生活保障标准六倍以下, 每人每月一般不超过本市最低生活保障标准) — a multiple of a standard is an amount
@@ -32,13 +32,15 @@ ANSWER_TYPES = (
     ("cost", re.compile(r"(花|交|付|掏|缴)[^,，。?？!！]{0,3}(多少|几)|(要|收|出)多少钱|(学费|收费).{0,4}(多少|几)"),
      re.compile(rf"\d[\d.,]*\s*(万|亿|千)?元|[{_CN_NUMERAL}]+元|{_FREE}")),
     ("money", re.compile(rf"(钱|元|块|工资|薪|金额|额度|租金|费用|价格|补贴标准|补助标准).{{0,6}}{_QUANTITY}"
-                         rf"|{_QUANTITY}.{{0,4}}(钱|元|块|工资|金额)|(补|补助|补贴|发|给|领|贷|借)(多少|几)(?!个|人|户|次|项|年)"
+                         rf"|{_QUANTITY}.{{0,4}}(钱|元|块|工资|金额)|(补|补助|补贴|发|给|领|拿|贷|借)(多少|好多|几)(?!个|人|户|次|项|年)"
+                         # an amount named by what it is (多少供养金, 多少抚养费, 好多生活费)
+                         rf"|(多少|好多)[^,，。?？!！]{{0,4}}(金|费)(?![额融属])"
                          r"|多少(亿|万元|万块)|(资金|投入|经费|拨款|投资).{0,8}多少(?!个|人|户|次|项|年|万人|亩)"
                          r"|(补助|补贴|津贴|报酬|生活费)[^,，。?？!！]{0,3}多少(?!个|人|户|次|项|年|万人|亩|公里)"
                          # money taken off, refunded or shared out (每月能扣多少, 能报销多少, 每户能分多少, 减征多少)
                          r"|(扣|扣除|减征|减免|抵扣|报销|能报|可报|赔|赔偿|分红|能分|可分)(多少|几)(?!个|人|户|次|项|年|天|日|分|名|岁|万人|亩|公里|级|档|成)"),
      _AMOUNT),
-    ("percent", re.compile(r"百分之几|百分之多少|几成|(比例|比率|百分比|利率|利息|费率).{0,8}(多少|几)|(多少|几).{0,4}(%|百分)"),
+    ("percent", re.compile(r"百分之几|百分之多少|几成|(比例|比率|百分比|利率|利息|费率).{0,8}(多少|几)|(多少|几).{0,4}(%|百分)|(多少|几)的?(比例|比率)"),
      re.compile(r"\d[\d.]*\s*%|百分之[\d一二三四五六七八九十百]+")),
     ("score", re.compile(r"(加|降|减)(多少|几)分|几分(加分|录取)?$|多少分"),
      re.compile(r"\d+\s*分")),
@@ -232,4 +234,6 @@ def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[
     return "scoped"
 
 
-_EDITION = re.compile(r"(?:19|20)\d\d\s*年?\s*(?:版|修订|修正|修改)")
+# a year naming an edition (2016年版, 2024年修正) or a document (按1999年的城市居民最低生活保障条例): not a scope
+_EDITION = re.compile(r"(?:19|20)\d\d\s*年?\s*(?:版|修订|修正|修改)"
+                      r"|(?:19|20)\d\d\s*年?\s*(?:的|出台的|发布的|颁布的|施行的)?\s*《?[^，,。；;？?]{0,24}(?:条例|办法|法|规定|规划|意见|通知)")

@@ -128,3 +128,15 @@ def test_everyday_words_and_the_taggers_cuts_are_not_unknown_subjects(kb):
     assert kb.analyze("俺娘眼睛看不清了，能领啥补贴").unknown_terms == []
     # a thing no document names still is
     assert "驾驶证" in kb.analyze("俺娘想考个驾驶证，能补贴不").unknown_terms
+
+
+@pytest.mark.parametrize("question", ["一个月能拿多少生活补助？", "在成都吃低保一个月能领好多钱嘛", "孤儿一年有多少养育金？",
+                                      "赡养费按收入的多少比例给？"])
+def test_amounts_asked_in_other_words_are_amount_questions(question):
+    assert {name for name, _ in answer_types(question)} & {"money", "percent"}
+
+
+def test_a_year_naming_a_document_is_not_a_scope_of_the_figure():
+    from qa.abstain import _EDITION
+    assert "1999" not in _EDITION.sub("", "按1999年的城市居民最低生活保障条例，审批要多少日内办结？")
+    assert "2017" in _EDITION.sub("", "朝阳县2017年底还有多少贫困人口？")
