@@ -68,7 +68,8 @@ ANSWER_TYPES = (
     ("procedure", re.compile(r"(怎么|怎样|如何|咋)(办理|申请|报名|领取|登记|备案|转移|接续)|去哪(里|儿)?(办|领|申请|报名)"
                              r"|(到|去)哪(里|儿)?[^,，。?？!！]{0,4}(办|领|申请|报名)|(办理|申请|报名)(流程|程序|步骤)"),
      re.compile(r"(向|到|由|经|通过)[^，,。；;]{1,24}(申请|提出|办理|报名|领取|审核|审批|登记|备案|发放|受理|核实|确认)"
-                r"|(申请|受理)[^，,。；;]{0,12}(审核|审批|公示|核查|调查)|程序|手续|持[^，,。；;]{1,16}(到|向)")),
+                r"|(申请|受理)[^，,。；;]{0,12}(审核|审批|公示|核查|调查)|持[^，,。；;]{1,16}(到|向)"
+                r"|(申请|办理|审核|审批|认定|登记|报名|领取)[^，,。；;]{0,4}(程序|手续|流程)")),
     # how a figure is worked out (按什么公式计算, 怎么计算, 怎么算): a clause stating the basis or the rule
     ("calculation", re.compile(r"公式|(怎么|怎样|如何|咋)(计算|算|核算|折算|确定)|计算(方法|办法|方式)|按(什么|啥|哪些)[^,，。?？!！]{0,6}(计算|算|确定)"),
      re.compile(r"(按|按照|根据|以)[^，,。；;]{1,30}(计算|核算|折算|确定|核定|测算|为基数|为准)|乘以|之和|之差|比例|百分之|\d\s*%|倍")),
@@ -121,6 +122,25 @@ class AbstainSignals:
                 "unexplained": self.unexplained, "unmet_answer_type": self.unmet_answer_type,
                 "unknown_years": self.unknown_years, "unknown_places": self.unknown_places, "anchored": self.anchored,
                 "place_only": self.place_only}
+
+
+# kinds of fact whose clause often ranks below the clauses that merely name the subject (低保怎么申请 finds the
+# plan's 完善低保制度 before the article saying where to apply): looked for in the first ten hits, and led with
+LOOKED_FOR_DEEPER = ("procedure", "calculation")
+DEEPER = 10
+
+
+def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | None = None) -> int | None:
+    """The rank of the first of the first DEEPER hits that is about the question and states how it is done
+    or worked out, when that is what the question asks (LOOKED_FOR_DEEPER); None otherwise."""
+    wanted = [(name, evidence) for name, evidence in answer_types(question) if name in LOOKED_FOR_DEEPER]
+    if not wanted or len(answer_types(question)) > len(wanted):
+        return None
+    for rank, hit in enumerate(hits[:DEEPER]):
+        text = normalize_uncached(clause_context(hit.clause))
+        if (about is None or about(text) >= EVIDENCE_SHARE) and any(e.search(text) for _, e in wanted):
+            return rank
+    return None
 
 
 def clause_context(clause) -> str:
@@ -182,6 +202,8 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
     on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
     unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject))
+    if unmet in LOOKED_FOR_DEEPER and stating_hit(analysis.normalized, hits, about) is not None:
+        unmet = None   # a clause further down says how (the answer leads with it: qa.engine)
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     if unmet is None:
         unmet = unmet_scope(analysis, texts, asked)

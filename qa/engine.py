@@ -18,7 +18,7 @@ from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
-from .abstain import clause_context, missing_statement, signals, times_mentioned
+from .abstain import clause_context, missing_statement, signals, stating_hit, times_mentioned
 from .analyze import analyze_question, explained_words
 from .compose import MAX_POINTS, compose_answer, partial_answer, split_sentences
 from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
@@ -194,6 +194,9 @@ class KnowledgeBase:
         sig = signals(analysis, hits, dense[0].dense_score if dense else 0.0, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope),
                       about=lambda text: found_share(salience, text, wordings))
+        stating = stating_hit(analysis.normalized, hits, lambda text: found_share(salience, text, wordings))
+        if stating:   # asked how it is done or worked out: the clause saying so leads
+            hits = [hits[stating]] + hits[:stating] + hits[stating + 1:]
         weights, groups = self.retriever.question_terms(analysis)
         focused = keep_scope_lead(hits, lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS),
                                                        self.tag_share), scope)

@@ -140,3 +140,25 @@ def test_a_year_naming_a_document_is_not_a_scope_of_the_figure():
     from qa.abstain import _EDITION
     assert "1999" not in _EDITION.sub("", "按1999年的城市居民最低生活保障条例，审批要多少日内办结？")
     assert "2017" in _EDITION.sub("", "朝阳县2017年底还有多少贫困人口？")
+
+
+def test_a_clause_merely_simplifying_procedures_does_not_say_how_to_apply():
+    assert unmet_answer_type("低保怎么申请？", "简化程序,提高救助效率") == "procedure"
+    assert unmet_answer_type("低保怎么申请？", "规范低保申请审批程序") is None
+
+
+def test_asked_how_to_apply_the_clause_saying_where_leads(tmp_path):
+    """A clause that only names the subject ranks first; the one saying where to apply is further down: it leads."""
+    from qa.engine import open_knowledge_base
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "rules.txt").write_text(
+        "困难家庭救助办法\n"
+        "第一条 为了完善困难家庭救助制度，加强困难家庭救助工作，保障困难家庭救助对象的基本生活，制定本办法。\n"
+        "第二条 困难家庭救助坚持应保尽保，困难家庭救助标准动态调整。\n"
+        "第三条 申请困难家庭救助，由申请人向户籍所在地的乡镇人民政府提出书面申请。\n", encoding="utf-8")
+    kb = open_knowledge_base(tmp_path / "index", corpus)
+    answer = kb.ask("困难家庭救助怎么申请？")
+    assert answer.outcome == ANSWERED
+    assert "向户籍所在地的乡镇人民政府提出" in answer.citations[0].clause.text
