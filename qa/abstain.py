@@ -126,6 +126,7 @@ class AbstainSignals:
 
 # kinds of fact whose clause often ranks below the clauses that merely name the subject (低保怎么申请 finds the
 # plan's 完善低保制度 before the article saying where to apply): looked for in the first ten hits, and led with
+# (qa.engine moves it first, so the signals below judge the answer it leads)
 LOOKED_FOR_DEEPER = ("procedure", "calculation")
 DEEPER = 10
 
@@ -133,8 +134,9 @@ DEEPER = 10
 def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | None = None) -> int | None:
     """The rank of the first of the first DEEPER hits that is about the question and states how it is done
     or worked out, when that is what the question asks (LOOKED_FOR_DEEPER); None otherwise."""
-    wanted = [(name, evidence) for name, evidence in answer_types(question) if name in LOOKED_FOR_DEEPER]
-    if not wanted or len(answer_types(question)) > len(wanted):
+    asked = answer_types(question)
+    wanted = [(name, evidence) for name, evidence in asked if name in LOOKED_FOR_DEEPER]
+    if not wanted or len(asked) > len(wanted):
         return None
     for rank, hit in enumerate(hits[:DEEPER]):
         text = normalize_uncached(clause_context(hit.clause))
@@ -202,8 +204,6 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
     on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
     unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject))
-    if unmet in LOOKED_FOR_DEEPER and stating_hit(analysis.normalized, hits, about) is not None:
-        unmet = None   # a clause further down says how (the answer leads with it: qa.engine)
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     if unmet is None:
         unmet = unmet_scope(analysis, texts, asked)

@@ -191,12 +191,14 @@ class KnowledgeBase:
         salience = content_weights(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words)
         wordings = question_wordings(analysis.tokens, analysis.expansions,
                                      lambda t: self.tokenizer.tokenize(t, normalized=True))
-        sig = signals(analysis, hits, dense[0].dense_score if dense else 0.0, self.corpus_years,
-                      explained_words(analysis, self.vocabulary), self.place_known(scope),
-                      about=lambda text: found_share(salience, text, wordings))
-        stating = stating_hit(analysis.normalized, hits, lambda text: found_share(salience, text, wordings))
+        def about(text: str) -> float:
+            return found_share(salience, text, wordings)
+
+        stating = stating_hit(analysis.normalized, hits, about)
         if stating:   # asked how it is done or worked out: the clause saying so leads
             hits = [hits[stating]] + hits[:stating] + hits[stating + 1:]
+        sig = signals(analysis, hits, dense[0].dense_score if dense else 0.0, self.corpus_years,
+                      explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
         weights, groups = self.retriever.question_terms(analysis)
         focused = keep_scope_lead(hits, lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS),
                                                        self.tag_share), scope)
