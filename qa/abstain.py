@@ -64,6 +64,11 @@ ANSWER_TYPES = (
      re.compile(r"窗口|大厅|柜台|一站式|服务中心")),
     ("tenure", re.compile(r"任期|任职期限|干几年|当几年|连任"),
      re.compile(r"任期|任职.{0,6}年|连任|期满")),
+    # what was actually achieved (实际完成了多少, 最后实现了吗): a plan states targets; only a clause reporting
+    # a result (累计减少, 已完成, 实际投入) answers it
+    ("actual", re.compile(r"实际(上)?(完成|改造|脱贫|减贫|减少|发放|投入|到位|达到|实现|建成|建了|修了|退出|搬迁|搬了|安置|覆盖)[^,，。?？!！]{0,6}?(多少|几|没有|吗)"
+                          r"|(最后|最终|到底)(完成|达到|实现|改造|脱贫|建成)[^,，。?？!！]{0,6}?(多少|几|没有|吗)|完成了多少|(目标|任务|计划)[^,，。?？!！]{0,8}(完成了吗|完成没有|实现了吗|实现没有|达到了吗|达到没有|完成了没)"),
+     re.compile(r"(实际|累计|共|已经?|先后)(完成|实现|减少|脱贫|改造|投入|发放|建成|退出|解决)|减少了|完成了|实现了")),
     # how to do it (怎么办理, 去哪儿领, 怎么报名): a clause saying where, to whom or through what it is done
     ("procedure", re.compile(r"(怎么|怎样|如何|咋)(办理|申请|报名|领取|登记|备案|转移|接续)|去哪(里|儿)?(办|领|申请|报名)"
                              r"|(到|去)哪(里|儿)?[^,，。?？!！]{0,4}(办|领|申请|报名)|(办理|申请|报名)(流程|程序|步骤)"),
@@ -81,7 +86,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
-                "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "calculation": "具体计算方法", "scoped": "所问年份或地方的具体数字"}
+                "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")

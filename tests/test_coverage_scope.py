@@ -162,3 +162,16 @@ def test_asked_how_to_apply_the_clause_saying_where_leads(tmp_path):
     answer = kb.ask("困难家庭救助怎么申请？")
     assert answer.outcome == ANSWERED
     assert "向户籍所在地的乡镇人民政府提出" in answer.citations[0].clause.text
+
+
+@pytest.mark.parametrize("question", ["易地搬迁最后实际搬了多少户？", "农村公路到2020年底实际建成了多少公里？",
+                                      "十三五的减贫目标最后完成了吗？"])
+def test_an_actual_result_asked_is_not_answered_by_a_target(question):
+    assert "actual" in [name for name, _ in answer_types(question)]
+    assert unmet_answer_type(question, "到2020年，完成易地扶贫搬迁5万人，新建改建农村公路1万公里") == "actual"
+
+
+def test_a_clause_reporting_a_result_answers_what_was_achieved():
+    assert unmet_answer_type("十二五期间实际减少了多少贫困人口？", "十二五期间，全省累计减少农村贫困人口200万人") is None
+    # asking for a target is not asking for a result
+    assert "actual" not in [name for name, _ in answer_types("十三五的减贫目标是多少？")]
