@@ -1,4 +1,4 @@
-"""The evaluation sets over the plan plus ../shared/policies (eval/sets.json "policies" and "policies_oos"),
+"""The evaluation sets over the plan plus ../shared/policies (eval/sets.json "policies", "policies_oos", "fresh", "fresh2"),
 on an index built as a user builds it, with their floors in eval/floors.json ("sets" → name).
 
 The index is the session's `library_kb` (built once); each run's report is left in
@@ -15,7 +15,7 @@ from eval.sets import find_set
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = ROOT / "eval" / "floors.json"
-SETS = ("policies", "policies_oos")
+SETS = ("policies", "policies_oos", "fresh", "fresh2")   # fresh*: written by writers who never ran PolicyKB
 
 
 def set_floors(name: str) -> dict:
@@ -41,6 +41,8 @@ def measured(library_kb):
 def test_floors_are_declared_for_both_sets():
     assert {"recall@5", "mrr@10", "fact_accuracy", "edition_accuracy", "region_accuracy"} <= set(set_floors("policies")["floors"])
     assert "abstain_recall" in set_floors("policies_oos")["floors"]
+    for name in ("fresh", "fresh2"):
+        assert {"recall@5", "fact_accuracy", "abstain_recall", "abstain_precision"} <= set(set_floors(name)["floors"])
     for name in SETS:
         assert set_floors(name)["system"] == "full"
         assert all(0.0 < v <= 1.0 for v in set_floors(name)["floors"].values())
