@@ -217,6 +217,8 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     places = unknown_places(asked, mentions) if mentions and analysis.qtype not in ("yesno", "other") else []
     titles = unknown_titles(analysis.normalized, mentions) if mentions else []
     unexplained = [w for w in analysis.unknown_terms if w not in explained]
+    titles += unknown_names(analysis.normalized, unexplained, analysis.tokens,
+                            known=lambda w: w in explained or (mentions is not None and mentions(w)))
     anchored = bool(analysis.profile or analysis.conditions or analysis.expanded_terms)
     return AbstainSignals(coverage=coverage, dense_top=dense_top, unexplained=unexplained,
                           unmet_answer_type=unmet, unknown_years=years, unknown_places=places + titles,
@@ -236,6 +238,32 @@ def only_places_found(found_words: list[str], places: list[str]) -> list[str]:
 
 
 _TITLE = re.compile(r"《([^《》]{2,40})》")
+# what names a programme, a platform, a fund, a card or a certificate: 春蕾计划, 浙里办平台, 惠农卡, 优待证
+_NAME_SUFFIX = r"(?:计划|工程|行动|项目|基金|平台|app|小程序|公众号|热线|卡|证)"
+_QUOTED = re.compile(r"[“‘\"']([^“”‘’\"']{2,20})[”’\"']")
+
+
+def unknown_names(normalized_question: str, unexplained: list[str], tokens: list[str] = (),
+                  known: Callable[[str], bool] | None = None) -> list[str]:
+    """Named things the question asks about that no document knows: a word no document uses that is a
+    programme's, platform's, fund's, card's or certificate's name (春蕾计划, 驾驶证) or stands in quotes, or a
+    quoted name none of whose own words any document uses or a synonym explains ('随申办', “安心计划”; not
+    "先看病后付钱", whose 看病 is known). A resident asking about a named scheme the documents never mention asks about
+    something else than what they cover, however many of the other words they share."""
+    out = []
+    quoted = _QUOTED.findall(normalized_question)
+    for word in unexplained:
+        named = re.search(rf"{re.escape(word)}{_NAME_SUFFIX}", normalized_question) or re.fullmatch(rf".+{_NAME_SUFFIX}", word)
+        if (named or any(word in q for q in quoted)) and word not in out:
+            out.append(word)
+    if known is not None:
+        for name in quoted:
+            # the name's own words, not the kind of thing it names (安心计划 is known by 安心, not 计划)
+            words = [t for t in tokens if len(t) > 1 and t in name and not re.fullmatch(_NAME_SUFFIX, t)]
+            if name not in out and not known(name) and not any(known(t) for t in words) \
+                    and not any(w in name for w in out):
+                out.append(name)
+    return out
 
 
 def unknown_titles(normalized_question: str, mentions: Callable[[str], bool]) -> list[str]:

@@ -175,3 +175,18 @@ def test_a_clause_reporting_a_result_answers_what_was_achieved():
     assert unmet_answer_type("十二五期间实际减少了多少贫困人口？", "十二五期间，全省累计减少农村贫困人口200万人") is None
     # asking for a target is not asking for a result
     assert "actual" not in [name for name, _ in answer_types("十三五的减贫目标是多少？")]
+
+
+def test_a_named_scheme_no_document_knows_is_an_unknown_name():
+    from qa.abstain import unknown_names
+    known = {"看病", "付钱", "雨露计划", "雨露"}.__contains__
+    assert unknown_names("听说有个“安心计划”专门给娃交学费", ["安心"], [], known) == ["安心"]
+    assert unknown_names("用'易办通'能申请低保吗", [], ["易办", "办通", "申请", "低保"], known) == ["易办通"]
+    # a scheme the documents have, and a hearsay phrase whose words they use, are not
+    assert unknown_names("雨露计划怎么报名", [], ["雨露", "计划", "报名"], known) == []
+    assert unknown_names("听说“先看病后付钱”是真的吗", [], ["看病", "付钱"], known) == []
+
+
+@pytest.mark.parametrize("question", ["听说有个“安心计划”专门给农村娃交学费，咋报名？", "残疾人考机动车驾驶证有补贴吗？"])
+def test_questions_about_a_named_thing_no_document_knows_are_not_covered(kb, question):
+    assert kb.ask(question).outcome == NOT_COVERED
