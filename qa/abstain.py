@@ -180,8 +180,20 @@ _ASKER_AT = r"(?:我|俺|咱|我们|俺们|咱们)(?:家|们家)?(?:现在|目�
 
 
 def asker_places(normalized_question: str, places: list[str]) -> list[str]:
-    """The places the question gives as the asker's own whereabouts."""
-    return [p for p in places if re.search(rf"(?:{_ASKER_AT})\s*{re.escape(p)}", normalized_question)]
+    """The places the question gives as the asker's own whereabouts, with the places that follow them
+    (我是浙江温州的: 浙江 and 温州; 俺家在辽宁朝阳县)."""
+    out: list[str] = []
+    for p in places:
+        if re.search(rf"(?:{_ASKER_AT})\s*{re.escape(p)}", normalized_question):
+            out.append(p)
+    grew = True
+    while grew:   # a place written right after one of the asker's is a narrower one of theirs
+        grew = False
+        for p in places:
+            if p not in out and any(re.search(rf"{re.escape(q)}(?:省|市)?\s*{re.escape(p)}", normalized_question) for q in out):
+                out.append(p)
+                grew = True
+    return out
 
 
 def unknown_places(places: list[str], mentions: Callable[[str], bool]) -> list[str]:

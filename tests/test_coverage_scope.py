@@ -190,3 +190,9 @@ def test_a_named_scheme_no_document_knows_is_an_unknown_name():
 @pytest.mark.parametrize("question", ["听说有个“安心计划”专门给农村娃交学费，咋报名？", "残疾人考机动车驾驶证有补贴吗？"])
 def test_questions_about_a_named_thing_no_document_knows_are_not_covered(kb, question):
     assert kb.ask(question).outcome == NOT_COVERED
+
+
+def test_the_askers_city_written_after_their_province_is_theirs_too():
+    from qa.abstain import asker_places
+    assert asker_places("我是浙江温州的，家里收入比低保线高一点，算不算低保边缘户？", ["浙江", "温州"]) == ["浙江", "温州"]
+    assert asker_places("温州的低保标准是多少？", ["温州"]) == []
