@@ -121,7 +121,7 @@ class AbstainSignals:
     anchored: bool = False   # the question names a household situation/condition or uses a known alias
     unmet_answer_type: str | None = None
     unknown_years: list[str] = field(default_factory=list)
-    unknown_places: list[str] = field(default_factory=list)   # asked about, never mentioned (贵州, 黑龙江省, 《社会救助法》)
+    unknown_places: list[str] = field(default_factory=list)   # asked about, never mentioned (贵州, 黑龙江省, 《社会救助法》, 春蕾计划)
     place_only: list[str] = field(default_factory=list)   # the only question words the best clauses hold are these place names
 
     def to_json(self) -> dict:
