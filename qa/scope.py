@@ -292,7 +292,8 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
 # --- the ranking ---------------------------------------------------------------------------------
 def apply_scope(hits: list, scope: Scope) -> list:
     """Hits outside the scope left out; hits of named documents, then of the asker's region (among the first
-    REGION_WINDOW), raised by a share of the best score; re-sorted (stable: ties keep their order). When the
+    REGION_WINDOW), raised by a share of the best score; re-sorted (stable: ties keep their order), so that
+    nothing but those raises changes the order the hits came in. When the
     question names several documents, each one's best hit comes first, in rank order, so that every document
     asked about is cited."""
     if scope.trivial:
@@ -300,7 +301,14 @@ def apply_scope(hits: list, scope: Scope) -> list:
     kept = [h for h in hits if scope.allowed is None or h.clause.doc_id in scope.allowed]
     if not kept:
         return kept
-    best = max(h.score for h in kept)
+    # the incoming order is the ranking (an aspect's best, interleaved second, may score above the overall
+    # best: its score includes its aspect's tag bonus): scores are made to fall along it, so that only the
+    # raises below reorder it
+    floor = kept[0].score
+    for hit in kept:
+        floor = min(floor, hit.score)
+        hit.score = floor
+    best = kept[0].score
     named = set(scope.named)
     for rank, hit in enumerate(kept):
         if hit.clause.doc_id in named:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from indexer.regions import default_regions
 from qa.scope import (apply_scope, bare_title, document_names, document_region, edition_note, keep_scope_lead,
-                      library_of, scope_for)
+                      Scope, library_of, scope_for)
 
 REGIONS = default_regions()
 
@@ -174,3 +174,12 @@ def test_a_reordering_of_the_hits_keeps_the_scopes_lead():
     assert keep_scope_lead(ranked, reordered, scope)[0].clause.doc_id == "cq"
     plain = scope_for("低保申请要什么材料", library(RELIEF, CHARITY_2023), REGIONS)
     assert keep_scope_lead(ranked, reordered, plain) == reordered
+
+
+def test_a_scope_that_raises_nothing_keeps_the_order_the_hits_came_in():
+    """An aspect's best, interleaved second by the full search, may score above the overall best (its score
+    holds its aspect's tag bonus): leaving superseded editions out must not put it first."""
+    ranked = hits("relief", "zj", "cq")
+    ranked[1].score = 2.0   # the interleaved aspect hit
+    kept = apply_scope(ranked, Scope(allowed=frozenset({"relief", "zj", "cq"})))
+    assert [h.clause.doc_id for h in kept] == ["relief", "zj", "cq"]
