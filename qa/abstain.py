@@ -115,20 +115,15 @@ _PLACE_SUFFIX = re.compile(r"(自治区|自治州|自治县|省|市|县|区|州|
 
 @dataclass
 class AbstainSignals:
-    coverage: float
-    dense_top: float
     unexplained: list[str] = field(default_factory=list)
-    anchored: bool = False   # the question names a household situation/condition or uses a known alias
     unmet_answer_type: str | None = None
     unknown_years: list[str] = field(default_factory=list)
     unknown_places: list[str] = field(default_factory=list)   # asked about, never mentioned (贵州, 黑龙江省, 《社会救助法》, 春蕾计划)
     place_only: list[str] = field(default_factory=list)   # the only question words the best clauses hold are these place names
 
     def to_json(self) -> dict:
-        return {"coverage": round(self.coverage, 3), "dense_top": round(self.dense_top, 4),
-                "unexplained": self.unexplained, "unmet_answer_type": self.unmet_answer_type,
-                "unknown_years": self.unknown_years, "unknown_places": self.unknown_places, "anchored": self.anchored,
-                "place_only": self.place_only}
+        return {"unexplained": self.unexplained, "unmet_answer_type": self.unmet_answer_type,
+                "unknown_years": self.unknown_years, "unknown_places": self.unknown_places, "place_only": self.place_only}
 
 
 # kinds of fact whose clause often ranks below the clauses that merely name the subject (低保怎么申请 finds the
@@ -210,7 +205,7 @@ def unknown_places(places: list[str], mentions: Callable[[str], bool]) -> list[s
     return out
 
 
-def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years: frozenset[str],
+def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
             explained: set[str], mentions: Callable[[str], bool] | None = None,
             about: Callable[[str], float] | None = None) -> AbstainSignals:
     """The logical signals of one question; `explained` are question words a synonym or concept covers;
@@ -219,7 +214,6 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     top_text = " ".join(texts)
     words = [t for t in analysis.tokens if len(t) > 1] or analysis.tokens
     covered = [w for w in words if w in top_text or w in explained]
-    coverage = len(covered) / len(words) if words else 0.0
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
     on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
     unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject))
@@ -233,10 +227,8 @@ def signals(analysis: Analysis, hits: list[Hit], dense_top: float, corpus_years:
     unexplained = [w for w in analysis.unknown_terms if w not in explained]
     titles += unknown_names(analysis.normalized, unexplained, analysis.tokens,
                             known=lambda w: w in explained or (mentions is not None and mentions(w)))
-    anchored = bool(analysis.profile or analysis.conditions or analysis.expanded_terms)
-    return AbstainSignals(coverage=coverage, dense_top=dense_top, unexplained=unexplained,
-                          unmet_answer_type=unmet, unknown_years=years, unknown_places=places + titles,
-                          anchored=anchored, place_only=only_places_found(covered, analysis.places))
+    return AbstainSignals(unexplained=unexplained, unmet_answer_type=unmet, unknown_years=years,
+                          unknown_places=places + titles, place_only=only_places_found(covered, analysis.places))
 
 
 def only_places_found(found_words: list[str], places: list[str]) -> list[str]:

@@ -142,14 +142,14 @@ def ranking_agreement(bm25_ids: list[str], dense_ids: list[str], depth: int = AG
     return len(set(bm25_ids[:depth]) & set(dense_ids[:depth])) / depth
 
 
-def measure(tokens: list[str], idf: dict[str, float], unknown: set[str], asking: frozenset[str], unexplained: list[str],
+def measure(weights: dict[str, float], idf: dict[str, float], unexplained: list[str],
             wordings: dict[str, list[str]], cited_text: str, top_text: str, sentences: list[str],
             dense_scores: list[float], bm25_ids: list[str], dense_ids: list[str], lead_id: str = "",
             question: str = "") -> CoverageFeatures:
-    """The coverage features of one question (texts already normalised; `sentences`: the quoted sentences
-    that state the kind of fact asked for, each with its clause's heading; `dense_scores` and `dense_ids`:
-    the dense ranking, best first; `lead_id`: the clause the answer leads with; `question`: its normalised text)."""
-    weights = content_weights(tokens, idf, unknown, asking)
+    """The coverage features of one question (`weights`: its salient content, `content_weights`; texts
+    already normalised; `sentences`: the quoted sentences that state the kind of fact asked for, each with its
+    clause's heading; `dense_scores` and `dense_ids`: the dense ranking, best first; `lead_id`: the clause the
+    answer leads with; `question`: its normalised text)."""
     total = sum(weights.values()) or 1.0
     subject = max(weights, key=lambda w: (weights[w], len(w), w), default="")
     subject_found = bool(subject) and (subject in cited_text or any(t in cited_text for t in wordings.get(subject, ())))

@@ -191,19 +191,21 @@ class KnowledgeBase:
         salience = content_weights(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words)
         wordings = question_wordings(analysis.tokens, analysis.expansions,
                                      lambda t: self.tokenizer.tokenize(t, normalized=True))
+
         def about(text: str) -> float:
             return found_share(salience, text, wordings)
 
         stating = stating_hit(analysis.normalized, hits, about)
         if stating:   # asked how it is done or worked out: the clause saying so leads
             hits = [hits[stating]] + hits[:stating] + hits[stating + 1:]
-        sig = signals(analysis, hits, dense[0].dense_score if dense else 0.0, self.corpus_years,
+        sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
         weights, groups = self.retriever.question_terms(analysis)
         focused = keep_scope_lead(hits, lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS),
                                                        self.tag_share), scope)
         text, citations, points = compose_answer(analysis, focused, top_k, False, weights, self.retriever.siblings, groups)
-        features = self.coverage_features(analysis, hits, dense, citations, points, text, sig, wordings, filters)
+        features = self.coverage_features(analysis, hits, dense, citations, points, text, sig, salience, wordings,
+                                          filters)
         outcome, probability = decide_outcome(features, sig, self.coverage_model) if hits else (NOT_COVERED, 0.0)
         missing = ""
         if outcome == NOT_COVERED:
@@ -246,15 +248,14 @@ class KnowledgeBase:
         return load_model()
 
     def coverage_features(self, analysis, hits: list[Hit], dense: list[Hit], citations, points: list[dict], text: str,
-                          sig, wordings: dict[str, list[str]], filters: Filters | None = None):
+                          sig, salience: dict[str, float], wordings: dict[str, list[str]], filters: Filters | None = None):
         """The evidence `decide_outcome` weighs (see qa/coverage.py); `dense`: the dense ranking, 100 deep."""
         keyword = self._search(analysis, AGREEMENT_DEPTH, "bm25", filters)
         titles = {c.rank: c.clause.doc_title for c in citations}
         sentences = [normalize_uncached(" ".join([titles.get(p["refs"][0], ""), *(p.get("path") or []), p["text"][s:e]]))
                      for p in points for s, e in split_sentences(p["text"]) if states_asked_kind(analysis.qtype, p["text"][s:e])]
         top_text = normalize_uncached(" ".join(clause_context(h.clause) for h in hits[:3]))
-        return measure(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words,
-                       sig.unexplained, wordings,
+        return measure(salience, self.retriever.idf, sig.unexplained, wordings,
                        cited_text_of(citations, text), top_text, sentences, [h.dense_score for h in dense],
                        [h.clause.clause_id for h in keyword], [h.clause.clause_id for h in dense],
                        citations[0].clause.clause_id if citations else "", question=analysis.normalized)
