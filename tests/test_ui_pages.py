@@ -399,6 +399,10 @@ def test_upload_adds_a_document_and_bad_files_are_refused(private_library, admin
     assert any("已删除" in s.value for s in at.success)
     assert any("已收录 1 份文件" in h.value for h in at.subheader)
     assert not (corpus / "饮水方案.txt").exists()
+    # and the index can be rebuilt from the folder as it is
+    at.button(key="docs_rebuild_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("索引已重建：1 份文件" in s.value for s in at.success)
 
 
 def test_evaluation_page_runs_the_real_runner_on_an_uploaded_file(app_env, admin_token, tmp_path):

@@ -166,44 +166,40 @@ def remove_section(documents: list[dict]) -> None:
             from qa.library import remove_documents
 
             s = settings()
-            with library_change() as ours:
-                if not ours:
-                    return
-                try:
-                    with st.spinner("正在删除并重建索引……"):
-                        remove_documents(Path(s.corpus_dir), Path(s.index_dir), doc_id)
-                except (BadInput, IndexUnusable) as exc:
-                    st.error("删除失败：" + escape_markdown(str(exc)))
-                    return
-            reload_knowledge_base()
-            st.session_state["docs_flash"] = f"已删除《{escape_markdown(titles[doc_id])}》，索引已更新。"
-            st.rerun()
+            run_change(lambda: remove_documents(Path(s.corpus_dir), Path(s.index_dir), doc_id), "正在删除并重建索引……",
+                       "删除失败：", lambda _: f"已删除《{escape_markdown(titles[doc_id])}》，索引已更新。")
 
 
 def rebuild_section() -> None:
     """Rebuild the index from the corpus as it is (e.g. after the vocabulary changed), via qa.library."""
-    from qa import library
+    from qa.library import rebuild
 
-    rebuild = getattr(library, "rebuild", None)
-    if rebuild is None:  # this version of qa.library has no rebuild of its own
-        return
     with st.expander("重建索引", icon=":material/refresh:"):
         st.caption("按文件夹中现有的文件重新建立索引（例如词表更新之后）；只重新计算内容有变化的文件。"
                    "重建期间原索引照常使用。")
         if st.button("重建索引", key="docs_rebuild_button", icon=":material/refresh:"):
             s = settings()
-            with library_change() as ours:
-                if not ours:
-                    return
-                try:
-                    with st.spinner("正在重建索引……"):
-                        report = rebuild(Path(s.corpus_dir), Path(s.index_dir))
-                except (BadInput, IndexUnusable) as exc:
-                    st.error("重建失败，原索引继续使用：" + escape_markdown(str(exc)))
-                    return
-            reload_knowledge_base()
-            st.session_state["docs_flash"] = f"索引已重建：{report.documents} 份文件，{report.clauses} 条条款。"
-            st.rerun()
+            run_change(lambda: rebuild(Path(s.corpus_dir), Path(s.index_dir)), "正在重建索引……",
+                       "重建失败，原索引继续使用：",
+                       lambda report: f"索引已重建：{report.documents} 份文件，{report.clauses} 条条款。")
+
+
+def run_change(change, working: str, failed: str, done) -> None:
+    """One library change (`change()`, a qa.library call) under the library lock with a spinner: on failure
+    `failed` and the reason (the old index stays in use); on success the knowledge base reloaded and
+    `done(result)` shown after the page reruns."""
+    with library_change() as ours:
+        if not ours:
+            return
+        try:
+            with st.spinner(working):
+                result = change()
+        except (BadInput, IndexUnusable) as exc:
+            st.error(failed + escape_markdown(str(exc)))
+            return
+    reload_knowledge_base()
+    st.session_state["docs_flash"] = done(result)
+    st.rerun()
 
 
 if __name__ == "__main__":
