@@ -24,10 +24,7 @@ def plot_recall_curves(curves: dict[str, list[float]], path: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     ax.set_title("Recall@k per system (in-scope questions)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_by_type(by_type: dict[str, dict[str, dict]], metrics: tuple[str, ...], path: Path) -> Path:
@@ -53,10 +50,7 @@ def plot_by_type(by_type: dict[str, dict[str, dict]], metrics: tuple[str, ...], 
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle("By question type", x=0.02, ha="left")
     fig.legend(handles, labels, loc="upper right", ncol=len(systems), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path, rect=(0, 0, 1, 0.97))
 
 
 def plot_coverage_curve(points: list[dict], operating: dict | None, path: Path) -> Path:
@@ -75,7 +69,12 @@ def plot_coverage_curve(points: list[dict], operating: dict | None, path: Path) 
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
     ax.set_title("Coverage decision: precision / recall")
-    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _save(fig, path: Path, rect=None) -> Path:
+    """Lay the figure out, write it to `path` and free it."""
+    fig.tight_layout(rect=rect)
     fig.savefig(path)
     plt.close(fig)
     return path
