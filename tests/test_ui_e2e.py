@@ -156,7 +156,31 @@ def ask(driver, url: str, question: str) -> float:
     button.click()
     WebDriverWait(driver, 60, poll_frequency=0.02).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, ".st-key-citation_1")))
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    settle(driver)
+    return elapsed
+
+
+def settle(driver, timeout: float = 60) -> None:
+    """Wait until the script run has finished: the first card arrives while later ones still stream in."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout, poll_frequency=0.1).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid=stStatusWidgetRunningIcon]"))
+
+
+def main_text_with(driver, *needles: str, timeout: float = 30) -> str:
+    """The main pane's text once it holds every needle (or, after `timeout`, as it is, for the assert to show)."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.2).until(
+            lambda d: all(n in main_text(d) for n in needles))
+    except TimeoutException:
+        pass
+    return main_text(driver)
 
 
 def test_ask_in_a_real_browser(ui_server, browser):
@@ -167,7 +191,7 @@ def test_ask_in_a_real_browser(ui_server, browser):
     warm = [ask(browser, ui_server, q) for q in (QUESTION, "贫困家庭的孩子上学有哪些资助？",
                                                  "低保户家里房子是D级危房，能得到什么帮助？")]
     ask(browser, ui_server, QUESTION)
-    page = browser.find_element(By.CSS_SELECTOR, "[data-testid=stMain]").text
+    page = main_text_with(browser, "问答", QUESTION, "85%", "原文位置")
     assert "问答" in page and QUESTION in page
     assert "85%" in page and "辽宁省“十三五”脱贫攻坚规划" in page
     assert "原文位置" in page
@@ -360,6 +384,7 @@ def test_a_shared_link_reproduces_the_answer_on_a_phone(ui_server, browser):
     browser.get("about:blank")
     browser.get(shared)  # a new visitor opening the link
     WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".st-key-citation_1")))
+    settle(browser)
     assert browser.find_element(By.CSS_SELECTOR, ".st-key-ask_answer").text == answer
     assert "85%" in answer and "文件中有明确规定" in main_text(browser)
     record_metric("ask_height_390_px_supply", page_height(browser))
