@@ -41,7 +41,16 @@ def cmd_build(args) -> int:
     resumed = f", {report.resumed} from an interrupted build's checkpoint" if report.resumed else ""
     print(f"indexed {report.documents} document(s), {report.clauses} clauses "
           f"({report.embedded} embedded, {report.reused} reused{resumed}) into {report.index_dir}", file=sys.stderr)
+    say_skipped(report.skipped)
     return 0
+
+
+def say_skipped(skipped: dict[str, str], shown: int = 10) -> None:
+    """One line per document of the corpus left out of the index because it could not be read."""
+    for name, reason in list(skipped.items())[:shown]:
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+    if len(skipped) > shown:
+        print(f"skipped {len(skipped) - shown} more unreadable document(s)", file=sys.stderr)
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -117,6 +126,7 @@ def cmd_add(args) -> int:
     for entry in added:
         print(f"added {entry.doc_id}: {entry.meta.get('title')}")
     print(f"index: {report.documents} document(s), {report.clauses} clauses", file=sys.stderr)
+    say_skipped(report.skipped)
     return 0
 
 

@@ -5,9 +5,9 @@ import json
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import bm25s
 import numpy as np
@@ -19,7 +19,7 @@ from .dense import build_faiss
 from .encoders import DEFAULT_ENCODER, get_encoder
 from .errors import BadInput, IndexUnusable
 from .records import link_editions, link_references
-from .ingest import CHECKPOINT_EVERY, EmbeddingCheckpoint, segment_entries, work_folder
+from .ingest import CHECKPOINT_EVERY, EmbeddingCheckpoint, Unreadable, segment_entries, work_folder
 from .store import index_exists, read_manifest, write_index, write_index_folder
 from .termstats import term_stats_of
 from .tokenize import Tokenizer, default_tokenizer
@@ -37,6 +37,7 @@ class BuildReport:
     reused: int
     index_dir: Path
     resumed: int = 0        # vectors taken from an interrupted build's checkpoint
+    skipped: dict[str, str] = field(default_factory=dict)   # file → why it could not be read (left out)
 
 
 _ENUMERATOR = re.compile(r"^(第[^章节]{1,4}[章节]|[(（][^)）]{1,3}[)）])\s*")
@@ -64,25 +65,40 @@ def make_bm25(tokens: list[list[str]]) -> bm25s.BM25:
     return bm25
 
 
+class SegmentedCorpus(NamedTuple):
+    clauses: list[Clause]
+    documents: dict[str, dict]     # doc_id → the manifest's entry
+    tokens: list[list[str]]        # each clause's BM25 tokens
+    skipped: dict[str, str]        # file → why it could not be read
+
+
 def segment_corpus(corpus_dir: Path, progress: Progress | None = None,
                    workers: int | None = None) -> tuple[list[Clause], dict[str, dict]]:
     """Every clause of every document, tagged, with a record of each document."""
-    clauses, documents, _ = segment_corpus_with_tokens(corpus_dir, progress, workers)
-    return clauses, documents
+    segmented = segment_corpus_with_tokens(corpus_dir, progress, workers)
+    return segmented.clauses, segmented.documents
 
 
 def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = None, workers: int | None = None
-                               ) -> tuple[list[Clause], dict[str, dict], list[list[str]]]:
-    """Clauses, document records and each clause's BM25 tokens, documents parsed in parallel."""
+                               ) -> SegmentedCorpus:
+    """Clauses, document records and each clause's BM25 tokens, documents parsed in parallel.
+
+    A document that cannot be read (empty, header only, damaged) is left out and named in `skipped`, so
+    one bad file does not stop a corpus of thousands (`policykb add` refuses such a file before it gets
+    in); a corpus with no readable document at all is refused with the first one's reason."""
     entries = list_documents(corpus_dir)
     if not entries:
         raise BadInput(f"{corpus_dir}: no documents in the corpus (add one with: policykb add FILE)")
     clauses: list[Clause] = []
     tokens: list[list[str]] = []
     documents: dict[str, dict] = {}
+    skipped: dict[str, str] = {}
     refs_by_doc: dict[str, list[str]] = {}
     shared: dict[str, str] = {}  # one string object per distinct token (unpickled tokens arrive as copies)
     for doc in segment_entries(entries, progress, workers):
+        if isinstance(doc, Unreadable):
+            skipped[doc.name] = doc.reason
+            continue
         clauses.extend(doc.clauses)
         tokens.extend([shared.setdefault(t, t) for t in clause_tokens] for clause_tokens in doc.tokens)
         documents[doc.doc_id] = doc.record
@@ -92,7 +108,10 @@ def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = Non
     link_references(records, refs_by_doc)
     for entry in documents.values():
         entry["record"] = entry["record"].to_json()
-    return clauses, documents, tokens
+    if not documents:
+        name, reason = next(iter(skipped.items()))
+        raise BadInput(f"{corpus_dir}: no readable document in the corpus ({name}: {reason})")
+    return SegmentedCorpus(clauses, documents, tokens, skipped)
 
 
 def _previous_vectors(index_dir: Path, encoder_name: str, dim: int, documents: dict[str, dict]) -> dict[str, tuple[str, np.ndarray]]:
@@ -167,12 +186,12 @@ def _build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None, pr
             raise BadInput("--backend milvus needs --milvus-uri (a Milvus Lite file such as ./index.milvus.db, "
                            "or http://host:19530)")
     say = progress or (lambda stage, done, total: None)
-    clauses, documents, tokens = segment_corpus_with_tokens(corpus_dir, say, workers)
+    clauses, documents, tokens, skipped = segment_corpus_with_tokens(corpus_dir, say, workers)
     encoder = get_encoder(encoder_name)
     vectors, embedded, reused, resumed, checkpoint = _embed(clauses, documents, encoder, index_dir, say,
                                                             checkpoint_every, embed_shard)
     if embed_shard is not None:
-        return BuildReport(len(documents), len(clauses), embedded, reused, index_dir, resumed)
+        return BuildReport(len(documents), len(clauses), embedded, reused, index_dir, resumed, skipped)
     say("bm25", 0, 1)
     tokenizer = default_tokenizer()
     bm25 = make_bm25(tokens)
@@ -186,6 +205,7 @@ def _build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None, pr
         "bm25": BM25_PARAMS,
         "backend": backend,
         "documents": documents,
+        "skipped": skipped,
     }
     if backend == "local":
         write_index(index_dir, manifest, clauses, bm25, vectors, build_faiss(vectors))
@@ -196,7 +216,7 @@ def _build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None, pr
     checkpoint.clear()
     _remove_if_empty(work_folder(index_dir) / "embeddings")
     _remove_if_empty(work_folder(index_dir))
-    return BuildReport(len(documents), len(clauses), embedded, reused, index_dir, resumed)
+    return BuildReport(len(documents), len(clauses), embedded, reused, index_dir, resumed, skipped)
 
 
 def _remove_if_empty(folder: Path) -> None:

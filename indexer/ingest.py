@@ -57,6 +57,22 @@ def _segment_one(entry) -> SegmentedDocument:
     return SegmentedDocument(entry.doc_id, record, clauses, tokens)
 
 
+@dataclass
+class Unreadable:
+    """A document of the corpus that could not be read (an empty or header-only file, a damaged one)."""
+    name: str
+    reason: str
+
+
+def _segment_or_unreadable(entry) -> SegmentedDocument | Unreadable:
+    from .errors import BadInput
+
+    try:
+        return _segment_one(entry)
+    except BadInput as exc:   # the message names the file already: keep what follows the path
+        return Unreadable(entry.path.name, str(exc).split(": ", 1)[-1])
+
+
 def worker_count(documents: int, workers: int | None = None) -> int:
     if workers is not None:
         return max(1, workers)
@@ -66,20 +82,21 @@ def worker_count(documents: int, workers: int | None = None) -> int:
 
 
 def segment_entries(entries: list, progress: Progress | None = None, workers: int | None = None):
-    """Each entry's SegmentedDocument, in corpus order, parsed by up to `workers` processes."""
+    """Each entry's SegmentedDocument (or `Unreadable`, saying why not), in corpus order, parsed by up to
+    `workers` processes."""
     say = progress or (lambda stage, done, total: None)
     n = worker_count(len(entries), workers)
     say("parsing", 0, len(entries))
     if n == 1:
         for i, entry in enumerate(entries, 1):
-            yield _segment_one(entry)
+            yield _segment_or_unreadable(entry)
             say("parsing", i, len(entries))
         return
     # fork where there is one: workers start at once and share the loaded dictionaries; they run only
     # Python (parsing, regexes, jieba), never the OpenMP/BLAS code a forked child must not enter.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(n) as pool:
-        for i, doc in enumerate(pool.imap(_segment_one, entries, chunksize=4), 1):
+        for i, doc in enumerate(pool.imap(_segment_or_unreadable, entries, chunksize=4), 1):
             yield doc
             say("parsing", i, len(entries))
 

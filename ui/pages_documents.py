@@ -181,7 +181,8 @@ def rebuild_section() -> None:
             s = settings()
             run_change(lambda: rebuild(Path(s.corpus_dir), Path(s.index_dir)), "正在重建索引……",
                        "重建失败，原索引继续使用：",
-                       lambda report: f"索引已重建：{report.documents} 份文件，{report.clauses} 条条款。")
+                       lambda report: f"索引已重建：{report.documents} 份文件，{report.clauses} 条条款。"
+                       + (f"无法读取、未收入索引：{'、'.join(report.skipped)}。" if report.skipped else ""))
 
 
 def run_change(change, working: str, failed: str, done) -> None:
