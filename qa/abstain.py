@@ -80,6 +80,24 @@ ANSWER_TYPES = (
     # how a figure is worked out (按什么公式计算, 怎么计算, 怎么算): a clause stating the basis or the rule
     ("calculation", re.compile(r"公式|(怎么|怎样|如何|咋)(计算|算|核算|折算|确定)|计算(方法|办法|方式)|按(什么|啥|哪些)[^,，。?？!！]{0,6}(计算|算|确定)"),
      re.compile(r"(按|按照|根据|以)[^，,。；;]{1,30}(计算|核算|折算|确定|核定|测算|为基数|为准)|乘以|之和|之差|比例|百分之|\d\s*%|倍")),
+    # a day (几号发, 哪天起施行, 每月几号): a clause naming a day, not only a year or a month
+    ("day", re.compile(r"几号|哪天|哪一天|哪日|几月几[日号]|(哪|什么)个?日子|每月(几|多少)[日号]"),
+     re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|(?<![\d年])\d{1,2}\s*[日号](?!\d)|每(月|年)[^，,。；;]{0,8}[日号]"
+                r"|[一二三四五六七八九十]+月[一二三四五六七八九十]+日|秋分|春分|冬至|星期[一二三四五六日天]|周[一二三四五六日]"
+                r"|(?<!\d)\d{1,2}\.\d{1,2}(?!\d)|初[一二三四五六七八九十]|(公布|发布|通过)之日")),
+    # grades or classes (分几级, 分成几类, 按啥标准划分): a clause setting them out
+    ("grading", re.compile(r"(分|分为|分成|划分为?)(几|多少)(级|个等级|个级别|档|个档次|类|等)|几个(等级|级别|档次)"
+                           r"|(按|依据|根据)(什么|啥|哪些)标准(划分|评定|认定|区分|分级|分)|(怎么|如何|咋)(划分|分级|定级|评定等级)"),
+     re.compile(r"(分为|分成|划分为|设|设立|实行)[^，,。；;]{0,6}?[一二三四五六七八九十\d]+\s*(级|个等级|个级别|档|个档次|类|等)"
+                r"|[一二三四五\dⅠⅡⅢⅣ]级[^。；;]{0,30}[二三四五六\dⅡⅢⅣ]级")),
+    # an area (多少平方米, 几亩): a clause stating one in its unit
+    # (几亩地 in 俺家那几亩地 is how many fields the asker has, not a question)
+    ("area", re.compile(r"(多少|多大)[^,，。?？!！]{0,2}(平方米|平米|平方|亩|公顷)|几个?(平方米|平米|平方)|面积[^,，。?？!！]{0,6}(多少|多大|几)"),
+     re.compile(r"[\d一二三四五六七八九十百千万.]+\s*(平方米|平米|㎡|亩|公顷|平方公里)")),
+    # a number of years (延长多少年, 满几年, 几年内): a clause stating a length in years, not a calendar year
+    ("years", re.compile(r"(延长|满|期限|有效期|缓|免|停|禁止|交|缴|住|服务|补|贷|借|还)[^,，。?？!！]{0,4}(多少|几)个?年(?![级度])"
+                         r"|(多少|几)个?年(内|以内|之内|期限|有效|为限|才能|才可以|就能)"),
+     re.compile(r"(?<![\d])(?:[1-9]\d?|[一二三四五六七八九十两百]+)\s*个?(?:年|周年)(?![\d度底末初])")),
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
@@ -88,7 +106,8 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
-                "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "scoped": "所问年份或地方的具体数字"}
+                "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
+                "years": "具体年限", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
@@ -100,7 +119,7 @@ def missing_statement(kind: str | None, clause_texts: list[str]) -> str:
     what = MISSING_KIND.get(kind or "", "所问的具体内容")
     for text in clause_texts:
         m = _LEFT_TO.search(text)
-        if m and kind in ("cost", "money", "percent", "score"):
+        if m and kind in ("cost", "money", "percent", "score", "grading", "area"):
             who = (m.group(1) or m.group(2)).strip()
             return f"文件只规定由{who}确定标准，没有{what}"
     return f"文件没有写明{what}"

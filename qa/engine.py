@@ -5,6 +5,7 @@ Everything the CLI, the UI, the HTTP API and the evaluation do goes through `Kno
 from __future__ import annotations
 
 import functools
+import re
 import time
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from .documents import Library
 from .entitlements import find_entitlements
 from .focus import lead_with_need
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever
-from .scope import Scope, apply_scope, edition_note, keep_scope_lead, library_of, scope_for
+from .scope import Scope, apply_scope, edition_note, keep_scope_lead, library_of, named_only, scope_for
 from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
@@ -161,7 +162,26 @@ class KnowledgeBase:
                doc_ids=None, kinds=None, filters: Filters | None = None) -> list[Hit]:
         analysis = self.analyze(question)
         scope = self.scope(analysis.normalized, region, doc_ids, kinds, analysis.places)
-        return self._search(analysis, k, mode, filters, scope)
+        return self._search(self.searched(analysis, scope), k, mode, filters, scope)
+
+    def searched(self, analysis, scope: Scope | None):
+        """The question as it is searched: when it names documents (which the scope raises or keeps to),
+        without their names. Every clause of 《乡村振兴促进法》 is about that law; its title's words, searched,
+        only favour the clauses that repeat them, and bury 本法自2021年6月1日起施行 under them."""
+        if scope is None:
+            return analysis
+        ids = scope.named or scope.allowed or ()
+        named = [[n for n in self.doc_infos[d].names if n in analysis.normalized] for d in ids if d in self.doc_infos]
+        if not named or not all(named):
+            return analysis
+        rest = analysis.normalized
+        for name in sorted({n for names in named for n in names}, key=len, reverse=True):
+            # with the year that names its edition (按1999年的《…》, 2016年版慈善法): not a year asked about
+            rest = re.sub(rf"(?:(?:19|20)\d\d\s*年\s*(?:[^\s，,。?？]{{0,4}}?(?:的|版))?\s*[《〈“\"]?\s*)?{re.escape(name)}", " ", rest)
+        rest = re.sub(r"[《》〈〉“”\"]", " ", rest)
+        if len(re.findall(r"[\u4e00-\u9fff]", rest)) < 2:
+            return analysis   # nothing asked beyond the name: the name is what is searched
+        return self.analyze(rest)
 
     def _search(self, analysis, k: int, mode: str, filters: Filters | None = None, scope: Scope | None = None) -> list[Hit]:
         """Hits of one retrieval mode; with a scope, only its documents (pushed down to the backend), and its
@@ -186,8 +206,9 @@ class KnowledgeBase:
         analysis = self.analyze(question)
         scope = self.scope(analysis.normalized, region, doc_ids, kinds, analysis.places)
         filters = self.scope_filters(scope)
-        hits = self._search(analysis, max(top_k, 10), mode, filters, scope)
-        dense = self._search(analysis, DENSE_SPREAD_DEPTH, "dense", filters)
+        searched = self.searched(analysis, scope)
+        hits = self._search(searched, max(top_k, 10), mode, filters, scope)
+        dense = self._search(searched, DENSE_SPREAD_DEPTH, "dense", filters)
         salience = content_weights(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words)
         wordings = question_wordings(analysis.tokens, analysis.expansions,
                                      lambda t: self.tokenizer.tokenize(t, normalized=True))
@@ -200,16 +221,18 @@ class KnowledgeBase:
             hits = [hits[stating]] + hits[:stating] + hits[stating + 1:]
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
-        weights, groups = self.retriever.question_terms(analysis)
-        focused = keep_scope_lead(hits, lead_with_need(analysis, hits, self.vocabulary, min(top_k, MAX_POINTS),
-                                                       self.tag_share), scope)
-        text, citations, points = compose_answer(analysis, focused, top_k, False, weights, self.retriever.siblings, groups)
+        # the answer is built from what is asked of the named documents, not from their names
+        weights, groups = self.retriever.question_terms(searched)
+        answering = named_only(hits, scope)
+        focused = keep_scope_lead(answering, lead_with_need(searched, answering, self.vocabulary,
+                                                            min(top_k, MAX_POINTS), self.tag_share), scope)
+        text, citations, points = compose_answer(searched, focused, top_k, False, weights, self.retriever.siblings, groups)
         features = self.coverage_features(analysis, hits, dense, citations, points, text, sig, salience, wordings,
-                                          filters)
+                                          filters, searched)
         outcome, probability = decide_outcome(features, sig, self.coverage_model) if hits else (NOT_COVERED, 0.0)
         missing = ""
         if outcome == NOT_COVERED:
-            text, citations, points = compose_answer(analysis, hits, top_k, True, weights)
+            text, citations, points = compose_answer(searched, hits, top_k, True, weights)
         elif outcome == PARTIAL:
             missing = missing_statement(sig.unmet_answer_type, [c.clause.text for c in citations])
             text = partial_answer(missing, text)
@@ -248,9 +271,11 @@ class KnowledgeBase:
         return load_model()
 
     def coverage_features(self, analysis, hits: list[Hit], dense: list[Hit], citations, points: list[dict], text: str,
-                          sig, salience: dict[str, float], wordings: dict[str, list[str]], filters: Filters | None = None):
-        """The evidence `decide_outcome` weighs (see qa/coverage.py); `dense`: the dense ranking, 100 deep."""
-        keyword = self._search(analysis, AGREEMENT_DEPTH, "bm25", filters)
+                          sig, salience: dict[str, float], wordings: dict[str, list[str]], filters: Filters | None = None,
+                          searched=None):
+        """The evidence `decide_outcome` weighs (see qa/coverage.py); `dense`: the dense ranking, 100 deep;
+        `searched`: the question as it was searched (`searched`), when not `analysis`."""
+        keyword = self._search(searched or analysis, AGREEMENT_DEPTH, "bm25", filters)
         titles = {c.rank: c.clause.doc_title for c in citations}
         sentences = [normalize_uncached(" ".join([titles.get(p["refs"][0], ""), *(p.get("path") or []), p["text"][s:e]]))
                      for p in points for s, e in split_sentences(p["text"]) if states_asked_kind(analysis.qtype, p["text"][s:e])]

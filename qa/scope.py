@@ -325,6 +325,14 @@ def apply_scope(hits: list, scope: Scope) -> list:
     return kept
 
 
+def named_only(hits: list, scope: Scope) -> list:
+    """The hits of the documents the question names, when it names some and they have any: a question put
+    to 《社会救助暂行办法》 is answered from it, not also from another law's clause that matched its words."""
+    if not scope.named:
+        return hits
+    return [h for h in hits if h.clause.doc_id in scope.named] or hits
+
+
 def keep_scope_lead(ranked: list, reordered: list, scope: Scope) -> list:
     """`reordered` (the hits as the answer will use them, e.g. need-first) with the scope's lead kept: when
     the ranking led with a named document's or the asker's region's clause and the reordering put another

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.abstain import answer_types, unmet_answer_type
+from qa.abstain import answer_types, missing_statement, unmet_answer_type
 from qa.types import ANSWERED, NOT_COVERED
 
 
@@ -111,6 +111,35 @@ def test_how_a_figure_is_worked_out_needs_a_clause_stating_its_basis():
     assert unmet_answer_type("抚恤金按什么公式计算？", "国家建立抚恤优待制度") == "calculation"
     assert unmet_answer_type("家庭收入怎么计算？", "家庭收入按照申请前12个月的平均收入计算") is None
     assert unmet_answer_type("补贴是怎么算的", "补贴按照当地最低生活保障标准的30%发放") is None
+
+
+def test_a_day_asked_needs_a_clause_naming_a_day():
+    assert unmet_answer_type("救助金每个月几号发到卡上？", "救助金按月发放到户") == "day"
+    assert unmet_answer_type("表彰大会是哪年哪天开的？", "2020年完成脱贫攻坚任务") == "day"   # a year is not a day
+    for day in ("本条例自2019年5月1日起施行", "每年9月5日为“中华慈善日”", "每年农历秋分日为中国农民丰收节",
+                "每年5月的第三个星期日为全国助残日", "每月10日前发放", "本办法自公布之日起施行"):
+        assert unmet_answer_type("是哪一天？", day) is None, day
+
+
+def test_grades_asked_need_a_clause_setting_them_out():
+    assert unmet_answer_type("应急响应分几级？", "启动自然灾害救助应急响应") == "grading"
+    assert unmet_answer_type("肢体残疾按啥标准划分等级？", "残疾标准由国务院规定") == "grading"
+    assert missing_statement("grading", ["残疾标准由国务院规定"]) == "文件只规定由国务院确定标准，没有具体的分级或划分标准"
+    assert unmet_answer_type("应急响应分几级？", "应急响应分为四级") is None
+    assert unmet_answer_type("低保对象分成几类？", "一级为特困对象，二级为一般困难对象") is None
+    assert "grading" not in [name for name, _ in answer_types("残疾分哪几类？")]   # a list, not a count
+
+
+def test_an_area_or_a_number_of_years_asked_needs_a_clause_stating_it():
+    assert unmet_answer_type("人均住房面积不能超过多少平方米？", "严格控制住房建设标准") == "area"
+    assert unmet_answer_type("人均住房面积不能超过多少平方米？", "人均住房面积不超过25平方米") is None
+    assert unmet_answer_type("承包期到期后再延长多少年？", "保持土地承包关系稳定并长久不变") == "years"
+    assert unmet_answer_type("登记满几年才能申请？", "依法登记满二年的慈善组织") is None
+    assert unmet_answer_type("禁止多少年内担任管理人员？", "禁止其一年至五年内担任") is None
+    assert unmet_answer_type("再延长多少年？", "到2020年实现脱贫") == "years"   # a calendar year is no length
+    # how many fields or years the asker has is not what is asked
+    assert not answer_types("俺家那几亩地能入股分钱不")
+    assert not answer_types("在外头打了几年工回村，想创业")
 
 
 def test_an_amount_asked_with_its_basis_is_still_an_amount_question():

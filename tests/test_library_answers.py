@@ -119,3 +119,24 @@ def test_a_region_without_documents_of_its_own_is_answered_by_the_national_rules
     answer = library_kb.ask("我在贵州，特困人员供养包括哪些内容？")
     assert not answer.abstained and first_doc(answer) == "社会救助暂行办法-2019-03-02"
     assert {library_kb.doc_infos[d].region for d in cited_docs(answer)} == {"全国"}
+
+
+@pytest.mark.parametrize("question, article", [("乡村振兴促进法从哪天起开始施行？", "乡村振兴促进法-2021-04-29/art074"),
+                                               ("《社会救助暂行办法》是从哪天开始施行的？", "社会救助暂行办法-2019-03-02/art070"),
+                                               ("上海市社会救助条例是哪天起施行的？", "上海市社会救助条例-2024-12-31/art056")])
+def test_a_named_document_is_searched_for_what_is_asked_of_it(library_kb, question, article):
+    """The document's name confines the search; its words are not searched (every article of the law is
+    about the law), so the one article saying when it took effect is found, and only that law answers."""
+    answer = library_kb.ask(question)
+    assert answer.outcome == "answered", answer.answer
+    assert answer.citations[0].clause.clause_id == article
+    assert set(cited_docs(answer)) == {article.split("/")[0]}
+    assert library_kb.search(question, k=1)[0].clause.clause_id == article
+
+
+def test_the_year_naming_an_edition_is_not_searched_as_a_date(library_kb):
+    answer = library_kb.ask("按2016年版的慈善法，慈善组织要登记满几年才能申请公开募捐资格？")
+    assert first_doc(answer) == "慈善法-2016-03-16" and "满二年" in answer.answer
+    searched = library_kb.searched(library_kb.analyze("按1999年的《城市居民最低生活保障条例》，审批要多少天办完？"),
+                                   library_kb.scope("按1999年的《城市居民最低生活保障条例》，审批要多少天办完？"))
+    assert "1999" not in searched.normalized and "条例" not in searched.normalized and "审批" in searched.tokens
