@@ -28,10 +28,16 @@ from .documents import Library
 from .entitlements import find_entitlements
 from .focus import lead_with_need
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever
-from .scope import Scope, apply_scope, edition_note, keep_scope_lead, library_of, named_only, scope_for
+from .scope import (Scope, apply_scope, edition_note, keep_scope_lead, library_of, named_only, scope_for,
+                    unheld_statement)
 from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
+
+
+# the words before a document's name that say which edition or who issued it: 1994年国务院发布的那版《…》
+_NAMING = (r"(?:(?:19|20)\d\d\s*年|国务院|全国人大常委会|全国人大|全国人民代表大会常务委员会|全国人民代表大会|民政部"
+           r"|[\u4e00-\u9fff]{2,6}?人民政府|发布|颁布|制定|出台|通过|印发|修订|修正|修改|后|旧|新|原|那|版|的|\s)*")
 
 
 class KnowledgeBase:
@@ -176,8 +182,8 @@ class KnowledgeBase:
             return analysis
         rest = analysis.normalized
         for name in sorted({n for names in named for n in names}, key=len, reverse=True):
-            # with the year that names its edition (按1999年的《…》, 2016年版慈善法): not a year asked about
-            rest = re.sub(rf"(?:(?:19|20)\d\d\s*年\s*(?:[^\s，,。?？]{{0,4}}?(?:的|版))?\s*[《〈“\"]?\s*)?{re.escape(name)}", " ", rest)
+            # with what names its edition or issuer (按1999年的《…》, 国务院发布的那版, 2016年版慈善法)
+            rest = re.sub(rf"{_NAMING}[《〈“\"]?\s*{re.escape(name)}", " ", rest)
         rest = re.sub(r"[《》〈〉“”\"]", " ", rest)
         if len(re.findall(r"[\u4e00-\u9fff]", rest)) < 2:
             return analysis   # nothing asked beyond the name: the name is what is searched
@@ -221,6 +227,8 @@ class KnowledgeBase:
             hits = [hits[stating]] + hits[:stating] + hits[stating + 1:]
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
+        if scope.unheld and sig.unmet_answer_type is None:   # an edition the collection does not hold
+            sig.unmet_answer_type = "edition"
         # the answer is built from what is asked of the named documents, not from their names
         weights, groups = self.retriever.question_terms(searched)
         answering = named_only(hits, scope)
@@ -234,7 +242,8 @@ class KnowledgeBase:
         if outcome == NOT_COVERED:
             text, citations, points = compose_answer(searched, hits, top_k, True, weights)
         elif outcome == PARTIAL:
-            missing = missing_statement(sig.unmet_answer_type, [c.clause.text for c in citations])
+            missing = (unheld_statement(scope, self.doc_infos) if sig.unmet_answer_type == "edition"
+                       else missing_statement(sig.unmet_answer_type, [c.clause.text for c in citations]))
             text = partial_answer(missing, text)
         if citations and outcome != NOT_COVERED:   # an older edition asked for: the answer says so
             text = edition_note(citations[0].clause.doc_id, scope, self.doc_infos) + text

@@ -66,15 +66,18 @@ class Scope:
     provinces: tuple[str, ...] = ()              # the asker's province(s)
     regional: frozenset[str] = frozenset()       # documents of those provinces
     older: dict[str, str] = field(default_factory=dict)   # an older edition asked for → its label
+    unheld: dict[str, int] = field(default_factory=dict)  # an edition asked for that is not held: the one answering → the year asked
     leading: frozenset[str] = frozenset()        # comparing editions: the current ones, ahead of the older
     national: frozenset[str] = frozenset()       # no region known: the national documents, ahead of provinces'
 
     @property
     def trivial(self) -> bool:
-        return self.allowed is None and not self.named and not self.regional and not self.leading and not self.national
+        return (self.allowed is None and not self.named and not self.regional and not self.leading and not self.national
+                and not self.unheld)
 
     def to_json(self) -> dict:
         return {"named": list(self.named), "provinces": list(self.provinces), "older": dict(self.older),
+                "unheld": dict(self.unheld),
                 "national_first": bool(self.national),
                 "documents": None if self.allowed is None else sorted(self.allowed)}
 
@@ -222,22 +225,42 @@ def choose_edition(editions: list[DocInfo], normalized: str, named: bool, others
     return current
 
 
+def unheld_year(editions: list[DocInfo], normalized: str, cues: dict[str, tuple[str, ...]]) -> int | None:
+    """The year of an edition the question asks for that is older than every edition held: a year naming an
+    edition (1994年版, 1994年施行的) or written just before the work's name (1994年国务院发布的那版《农村五保
+    供养工作条例》) when the oldest edition held is of 2006. None when the question asks for no such year."""
+    held = [int(e.version[:4]) for e in editions if e.version]
+    if not held:
+        return None
+    names = {n for e in editions for n in e.names}
+    dated, _ = asked_years(normalized, cues)
+    naming = [int(m.group(1)) for m in _YEAR.finditer(normalized)
+              if any(n in re.split(r"[，,。；;？?！!]", normalized[m.end():m.end() + 30])[0] for n in names)]
+    years = [y for y in dated + naming if y < min(held)]
+    return min(years) if years else None
+
+
 def edition_choice(library: dict[str, DocInfo], normalized: str, named_works: set[str],
-                   cues: dict[str, tuple[str, ...]]) -> tuple[set[str], dict[str, str]]:
-    """(editions left out, older editions asked for → their label). A question comparing editions keeps the
-    ones before the current edition of the works it is about."""
+                   cues: dict[str, tuple[str, ...]]) -> tuple[set[str], dict[str, str], dict[str, int]]:
+    """(editions left out, older editions asked for → their label, editions answering for an edition asked
+    for that is not held → the year asked). A question comparing editions keeps the ones before the current
+    edition of the works it is about."""
     compare = comparing(normalized, cues)
     left_out: set[str] = set()
     older: dict[str, str] = {}
+    unheld: dict[str, int] = {}
     for work, editions in works(library).items():
         chosen = choose_edition(editions, normalized, work in named_works, bool(named_works), cues)
         if chosen is not current_edition(editions):
             older[chosen.doc_id] = chosen.label
+        year = unheld_year(editions, normalized, cues) if work in named_works else None
+        if year is not None:
+            unheld[chosen.doc_id] = year
         kept = {chosen.doc_id}
         if compare and (work in named_works or not named_works):
             kept |= {e.doc_id for e in editions if (e.version, e.doc_id) < (chosen.version, chosen.doc_id)}
         left_out |= {e.doc_id for e in editions if e.doc_id not in kept}
-    return left_out, older
+    return left_out, older, unheld
 
 
 def asker_places(normalized: str, regions: Regions, region: str | None) -> list:
@@ -259,7 +282,7 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
     cues = load_cues() if cues is None else cues
     norm = normalize(question)
     named_infos = named_documents(norm, library)
-    left_out, older = edition_choice(library, norm, {i.work for i in named_infos}, cues)
+    left_out, older, unheld = edition_choice(library, norm, {i.work for i in named_infos}, cues)
     allowed = set(library) - left_out
     current_ids = {current_edition(e).doc_id for e in works(library).values()}
     named = tuple(i.doc_id for i in named_infos if i.doc_id in allowed)
@@ -286,7 +309,8 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
     if not provinces and not places and any(library[d].region != NATIONAL for d in allowed):
         national = frozenset(d for d in allowed if library[d].region == NATIONAL)
     return Scope(allowed=None if allowed == set(library) else frozenset(allowed), named=named,
-                 provinces=provinces, regional=regional, older=older, leading=leading, national=national)
+                 provinces=provinces, regional=regional, older=older, unheld=unheld, leading=leading,
+                 national=national)
 
 
 # --- the ranking ---------------------------------------------------------------------------------
@@ -348,6 +372,14 @@ def keep_scope_lead(ranked: list, reordered: list, scope: Scope) -> list:
         return reordered
     lead = next((h for h in ranked if h.clause.clause_id == moved.clause.clause_id), moved)
     return [lead] + [h for h in reordered if h is not moved]
+
+
+def unheld_statement(scope: Scope, library: dict[str, DocInfo]) -> str:
+    """What a partial answer says when the edition asked for is not held: which one answers instead."""
+    doc_id, year = next(iter(scope.unheld.items()))
+    info = library[doc_id]
+    held = info.edition or (f"{info.version[:4]}年版" if info.version else "现有版本")
+    return f"文件库没有收录《{info.title}》{year}年的版本，以下依据的是现有的{held}文本，内容可能不同"
 
 
 def edition_note(doc_id: str, scope: Scope, library: dict[str, DocInfo]) -> str:

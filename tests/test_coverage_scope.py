@@ -97,6 +97,7 @@ def test_a_headcount_asked_needs_a_clause_stating_one():
 def test_how_to_do_it_asked_needs_a_clause_saying_where_or_through_whom():
     assert unmet_answer_type("失业登记怎么办理？", "鼓励贫困劳动力稳定就业") == "procedure"
     assert unmet_answer_type("残疾证去哪儿领？", "残疾人享有平等参与社会生活的权利") == "procedure"
+    assert unmet_answer_type("残疾证在哪儿办？", "残疾人享有平等参与社会生活的权利") == "procedure"
     assert unmet_answer_type("低保怎么申请？", "申请最低生活保障，由共同生活的家庭成员向户籍所在地的乡镇人民政府提出书面申请") is None
     assert unmet_answer_type("临时救助怎么申请？", "申请临时救助，应当经乡镇人民政府审核后报县级民政部门审批") is None
 
@@ -127,6 +128,7 @@ def test_grades_asked_need_a_clause_setting_them_out():
     assert missing_statement("grading", ["残疾标准由国务院规定"]) == "文件只规定由国务院确定标准，没有具体的分级或划分标准"
     assert unmet_answer_type("应急响应分几级？", "应急响应分为四级") is None
     assert unmet_answer_type("低保对象分成几类？", "一级为特困对象，二级为一般困难对象") is None
+    assert unmet_answer_type("肢体残疾几级算重度？", "残疾人包括肢体残疾") == "grading"
     assert "grading" not in [name for name, _ in answer_types("残疾分哪几类？")]   # a list, not a count
 
 

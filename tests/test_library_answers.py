@@ -140,3 +140,16 @@ def test_the_year_naming_an_edition_is_not_searched_as_a_date(library_kb):
     searched = library_kb.searched(library_kb.analyze("按1999年的《城市居民最低生活保障条例》，审批要多少天办完？"),
                                    library_kb.scope("按1999年的《城市居民最低生活保障条例》，审批要多少天办完？"))
     assert "1999" not in searched.normalized and "条例" not in searched.normalized and "审批" in searched.tokens
+
+
+def test_an_edition_older_than_any_held_is_not_answered_as_if_it_were(library_kb):
+    """Only the 2006 农村五保供养工作条例 is held: a question about the 1994 one gets the 2006 text, saying so."""
+    answer = library_kb.ask("1994年颁布的农村五保供养工作条例对供养内容是怎么规定的？")
+    assert answer.outcome == "partial"
+    assert answer.answer.startswith("文件库没有收录《农村五保供养工作条例》1994年的版本，以下依据的是现有的2006年版文本")
+    assert first_doc(answer) == "农村五保供养工作条例-2006-01-21"
+    held = library_kb.ask("2006年的农村五保供养工作条例对供养内容是怎么规定的？")
+    assert held.outcome == "answered" and "文件库没有收录" not in held.answer
+    # a year that is not the edition's (it follows the name, about something else) changes nothing
+    later = library_kb.ask("农村五保供养工作条例规定的供养内容，1990年出生的人也适用吗？")
+    assert "文件库没有收录" not in later.answer
