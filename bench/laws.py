@@ -129,8 +129,8 @@ def task_laws(laws: Path, workdir: Path, sample: int = 256, rounds: int = 1, mil
     questions = LAW_QUESTIONS
 
     t = time.perf_counter()
-    clauses, documents, tokens = segment_corpus_with_tokens(laws)
-    _stage(out, "parse_segment_tokenize", t, documents=len(documents), clauses=len(clauses),
+    clauses, documents, tokens, skipped = segment_corpus_with_tokens(laws, skip_unreadable=True)
+    _stage(out, "parse_segment_tokenize", t, documents=len(documents), clauses=len(clauses), skipped=len(skipped),
            workers=worker_count(len(documents)), text_mb=sum(p.stat().st_size for p in laws.rglob("*.md")) / 2**20,
            mean_chars=float(np.mean([len(c.text) for c in clauses])), tokens=int(sum(map(len, tokens))))
 

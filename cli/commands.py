@@ -29,7 +29,8 @@ def cmd_build(args) -> int:
         raise BadInput("--milvus-uri goes with --backend milvus")
     backend = args.backend or ("milvus" if args.milvus_uri else None)
     shard = _shard(args.embed_shard) if args.embed_shard else None
-    options = dict(backend=backend, milvus_uri=args.milvus_uri, milvus_token=args.milvus_token)
+    options = dict(backend=backend, milvus_uri=args.milvus_uri, milvus_token=args.milvus_token,
+                   skip_unreadable=args.skip_unreadable)
     if shard is not None:  # an embedding worker writes only into the shared checkpoint: no library lock
         from indexer.build import build_index
 

@@ -314,7 +314,7 @@ def make_app(kb, corpus_dir: Path | None = None, index_dir: Path | None = None, 
 
         report = library.change(lambda c, i: rebuild_index(c, i, wait=0))
         return UnicodeJSON({"documents": report.documents, "clauses": report.clauses, "embedded": report.embedded,
-                            "reused": report.reused, "skipped": report.skipped})
+                            "reused": report.reused})
 
     @app.post("/eval", dependencies=[Admin])
     def evaluate(body: EvalRequest | None = None):

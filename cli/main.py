@@ -9,6 +9,7 @@ from pathlib import Path
 from indexer.errors import BadInput, IndexUnusable
 
 from . import commands
+from .render import end_progress_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embed-shard", default=None, metavar="I/K",
                    help="be embedding worker I of K (0-based): embed every K-th clause into the checkpoint beside "
                         "the index and stop; a plain build afterwards merges the workers' vectors")
+    p.add_argument("--skip-unreadable", action="store_true",
+                   help="leave out (and name) the corpus files that cannot be read — empty, header-only, damaged — "
+                        "instead of stopping at the first")
 
     p = command("clauses", "list every clause")
     p.add_argument("--doc", default=None, help="only this document")
@@ -115,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = getattr(commands, "cmd_" + args.command)
         return handler(args) or 0
     except (BadInput, IndexUnusable) as exc:
+        end_progress_line()
         print(f"policykb: {exc}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:

@@ -16,6 +16,17 @@ def print_jsonl(objects) -> None:
     out.flush()
 
 
+_open_line: set[int] = set()   # ids of the streams a progress line was left unfinished on
+
+
+def end_progress_line(stream=None) -> None:
+    """Finish a progress line left open (a build stopped mid-stage), so that what follows starts its own line."""
+    out = stream or sys.stderr
+    if id(out) in _open_line:
+        out.write("\n")
+        _open_line.discard(id(out))
+
+
 def progress_bar(stream=None, clock=time.monotonic):
     """A callback (stage, done, total) drawing one updating line on stderr: the stage, a bar, done/total,
     and once a stage has run a moment its rate and the time left (redrawn at most 5 times a second)."""
@@ -40,8 +51,10 @@ def progress_bar(stream=None, clock=time.monotonic):
             rate = done / elapsed
             line += f"  {rate:,.1f}/s" + ("" if finished else f"  ETA {format_duration((total - done) / rate)}")
         out.write(line.ljust(79))  # spaces, not an escape code: stderr may be a log file
+        _open_line.add(id(out))
         if finished:
             out.write("\n")
+            _open_line.discard(id(out))
             state["stage"] = None
         out.flush()
 

@@ -79,13 +79,13 @@ def segment_corpus(corpus_dir: Path, progress: Progress | None = None,
     return segmented.clauses, segmented.documents
 
 
-def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = None, workers: int | None = None
-                               ) -> SegmentedCorpus:
+def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = None, workers: int | None = None,
+                               skip_unreadable: bool = False) -> SegmentedCorpus:
     """Clauses, document records and each clause's BM25 tokens, documents parsed in parallel.
 
-    A document that cannot be read (empty, header only, damaged) is left out and named in `skipped`, so
-    one bad file does not stop a corpus of thousands (`policykb add` refuses such a file before it gets
-    in); a corpus with no readable document at all is refused with the first one's reason."""
+    A document that cannot be read (empty, header only, damaged) stops the build with its reason, unless
+    `skip_unreadable`: then it is left out and named in `skipped`, so that one header-only law does not stop
+    a collection of thousands (a corpus with no readable document at all is refused all the same)."""
     entries = list_documents(corpus_dir)
     if not entries:
         raise BadInput(f"{corpus_dir}: no documents in the corpus (add one with: policykb add FILE)")
@@ -97,6 +97,8 @@ def segment_corpus_with_tokens(corpus_dir: Path, progress: Progress | None = Non
     shared: dict[str, str] = {}  # one string object per distinct token (unpickled tokens arrive as copies)
     for doc in segment_entries(entries, progress, workers):
         if isinstance(doc, Unreadable):
+            if not skip_unreadable:
+                raise BadInput(f"{doc.path}: {doc.reason} (build --skip-unreadable leaves such files out)")
             skipped[doc.name] = doc.reason
             continue
         clauses.extend(doc.clauses)
@@ -147,11 +149,12 @@ def _previous_manifest(index_dir: Path) -> dict:
 def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = None,
                 progress: Progress | None = None, backend: str | None = None, milvus_uri: str | None = None,
                 milvus_token: str | None = None, workers: int | None = None,
-                checkpoint_every: int = CHECKPOINT_EVERY, embed_shard: tuple[int, int] | None = None) -> BuildReport:
+                checkpoint_every: int = CHECKPOINT_EVERY, embed_shard: tuple[int, int] | None = None,
+                skip_unreadable: bool = False) -> BuildReport:
     """Build under the library's writer lock (re-entrant: a library change already holds it). Embedding
     workers (`embed_shard`) write only into the checkpoint, never the index, and run side by side."""
     args = (corpus_dir, index_dir, encoder_name, progress, backend, milvus_uri, milvus_token, workers,
-            checkpoint_every, embed_shard)
+            checkpoint_every, embed_shard, skip_unreadable)
     if embed_shard is not None:
         return _build_index(*args)
     from .transaction import writer
@@ -162,7 +165,8 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None = No
 
 def _build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None, progress: Progress | None,
                  backend: str | None, milvus_uri: str | None, milvus_token: str | None, workers: int | None,
-                 checkpoint_every: int, embed_shard: tuple[int, int] | None) -> BuildReport:
+                 checkpoint_every: int, embed_shard: tuple[int, int] | None,
+                 skip_unreadable: bool = False) -> BuildReport:
     """Build (or refresh) the index. Encoder, backend and Milvus URI default to the current index's.
 
     Documents are parsed by up to `workers` processes (default: one per core, at most 4, for corpora of
@@ -186,7 +190,7 @@ def _build_index(corpus_dir: Path, index_dir: Path, encoder_name: str | None, pr
             raise BadInput("--backend milvus needs --milvus-uri (a Milvus Lite file such as ./index.milvus.db, "
                            "or http://host:19530)")
     say = progress or (lambda stage, done, total: None)
-    clauses, documents, tokens, skipped = segment_corpus_with_tokens(corpus_dir, say, workers)
+    clauses, documents, tokens, skipped = segment_corpus_with_tokens(corpus_dir, say, workers, skip_unreadable)
     encoder = get_encoder(encoder_name)
     vectors, embedded, reused, resumed, checkpoint = _embed(clauses, documents, encoder, index_dir, say,
                                                             checkpoint_every, embed_shard)

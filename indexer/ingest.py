@@ -62,6 +62,7 @@ class Unreadable:
     """A document of the corpus that could not be read (an empty or header-only file, a damaged one)."""
     name: str
     reason: str
+    path: str = ""
 
 
 def _segment_or_unreadable(entry) -> SegmentedDocument | Unreadable:
@@ -70,7 +71,7 @@ def _segment_or_unreadable(entry) -> SegmentedDocument | Unreadable:
     try:
         return _segment_one(entry)
     except BadInput as exc:   # the message names the file already: keep what follows the path
-        return Unreadable(entry.path.name, str(exc).split(": ", 1)[-1])
+        return Unreadable(entry.path.name, str(exc).split(": ", 1)[-1], str(entry.path))
 
 
 def worker_count(documents: int, workers: int | None = None) -> int:

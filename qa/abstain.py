@@ -98,6 +98,9 @@ ANSWER_TYPES = (
     ("years", re.compile(r"(延长|满|期限|有效期|缓|免|停|禁止|交|缴|住|服务|补|贷|借|还)[^,，。?？!！]{0,4}(多少|几)个?年(?![级度])"
                          r"|(多少|几)个?年(内|以内|之内|期限|有效|为限|才能|才可以|就能)"),
      re.compile(r"(?<![\d])(?:[1-9]\d?|[一二三四五六七八九十两百]+)\s*个?(?:年|周年)(?![\d度底末初])")),
+    # which ones by name (哪几家平台, 具体有哪些银行): a clause naming several, or one in quotes
+    ("names", re.compile(r"哪几家(?!庭)|哪些家(?![庭人])|具体(是|有)?哪(几|些)(个|家)?(平台|机构|银行|医院|学校|企业|公司|网站)"),
+     re.compile(r"[^\s、，,。；;]{2,12}(、[^\s、，,。；;]{2,12}){2,}|[“\"][^”\"]{2,20}[”\"]")),
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
@@ -107,7 +110,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
-                "years": "具体年限", "edition": "所问的版本", "scoped": "所问年份或地方的具体数字"}
+                "years": "具体年限", "edition": "所问的版本", "names": "具体名单", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")

@@ -144,6 +144,12 @@ def test_an_area_or_a_number_of_years_asked_needs_a_clause_stating_it():
     assert not answer_types("在外头打了几年工回村，想创业")
 
 
+def test_which_ones_by_name_needs_a_clause_naming_them():
+    assert unmet_answer_type("募捐平台具体有哪几家？", "在国务院民政部门统一或者指定的慈善信息平台发布募捐信息") == "names"
+    assert unmet_answer_type("重点和哪几家单位对接？", "重点开展与天津、江苏、浙江、山东、广东等地区的劳务对接") is None
+    assert "names" not in [name for name, _ in answer_types("还把哪些家庭列为救助对象？")]
+
+
 def test_an_amount_asked_with_its_basis_is_still_an_amount_question():
     # "按什么标准算多少钱": the figure is what is asked; a ratio without an amount does not answer it
     assert unmet_answer_type("房租按什么标准算，一个月多少钱？", "租金按市场租金的一定比例确定") == "money"

@@ -121,17 +121,22 @@ def test_embedding_workers_share_the_work_and_a_build_merges_it(tmp_path, run_cl
 HEADER_ONLY = "# 某市突发公共卫生事件应急条例\n\n2022年5月30日 某市人民代表大会常务委员会通过\n\n<!-- INFO END -->\n"
 
 
-def test_unreadable_documents_of_a_corpus_are_skipped_and_named(tmp_path, run_cli):
-    """A real law collection has header-only files (the text never published): one of them must not stop
-    a build of thousands; it is left out and named, in parallel parsing as in serial."""
+def test_unreadable_documents_stop_a_build_unless_asked_to_be_left_out(tmp_path, run_cli):
+    """A real law collection has header-only files (the text never published). By default such a file stops
+    the build, naming it (the previous index stays); with --skip-unreadable it is left out and named, so one
+    of them does not stop a build of thousands — in parallel parsing as in serial."""
     corpus = _nested_corpus(tmp_path, documents=4, articles=3)
     (corpus / "行政法规" / "应急条例(2022-05-30).md").write_text(HEADER_ONLY, encoding="utf-8")
     (corpus / "行政法规" / "空白.txt").write_bytes(b"")
     for workers in (1, 2):
-        segmented = segment_corpus_with_tokens(corpus, workers=workers)
+        segmented = segment_corpus_with_tokens(corpus, workers=workers, skip_unreadable=True)
         assert set(segmented.skipped) == {"应急条例(2022-05-30).md", "空白.txt"}
         assert len(segmented.documents) == 5 and not any("应急" in d["title"] for d in segmented.documents.values())
+
     code, _, err = run_cli("--index", tmp_path / "idx", "build", "--corpus", corpus)
+    last = err.strip().splitlines()[-1]   # after the progress bar, a line of its own
+    assert code == 2 and last.startswith("policykb: ") and "--skip-unreadable" in last and not (tmp_path / "idx" / "manifest.json").exists()
+    code, _, err = run_cli("--index", tmp_path / "idx", "build", "--corpus", corpus, "--skip-unreadable")
     assert code == 0, err
     assert "indexed 5 document(s)" in err and "skipped 应急条例(2022-05-30).md: no text left after cleaning" in err
     assert json.loads((tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8"))["skipped"].keys() == \
@@ -140,7 +145,7 @@ def test_unreadable_documents_of_a_corpus_are_skipped_and_named(tmp_path, run_cl
     only_bad = tmp_path / "bad"
     only_bad.mkdir()
     (only_bad / "应急条例.md").write_text(HEADER_ONLY, encoding="utf-8")
-    code, _, err = run_cli("--index", tmp_path / "idx", "build", "--corpus", only_bad)
-    last = err.strip().split("\r")[-1].splitlines()[-1]   # after the progress bar, one line
+    code, _, err = run_cli("--index", tmp_path / "idx", "build", "--corpus", only_bad, "--skip-unreadable")
+    last = err.strip().splitlines()[-1]
     assert code == 2 and last.startswith("policykb: ") and "no readable document" in last and "应急条例.md" in last
     assert json.loads((tmp_path / "idx" / "manifest.json").read_text(encoding="utf-8"))["skipped"]  # untouched
