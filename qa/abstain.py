@@ -73,6 +73,7 @@ ANSWER_TYPES = (
      re.compile(r"(实际|累计|共|已经?|先后)(完成|实现|减少|脱贫|改造|投入|发放|建成|退出|解决)|减少了|完成了|实现了")),
     # how to do it (怎么办理, 去哪儿领, 怎么报名): a clause saying where, to whom or through what it is done
     ("procedure", re.compile(r"(怎么|怎样|如何|咋)(办理|申请|报名|领取|登记|备案|转移|接续)|(去|在)哪(里|儿)?(办|领|申请|报名)"
+                             r"|(怎么|怎样|如何|咋)办(手续|证)|办(手续|证)[^,，。?？!！]{0,4}(怎么|怎样|如何|咋)"
                              r"|(到|去)哪(里|儿)?[^,，。?？!！]{0,4}(办|领|申请|报名)|(办理|申请|报名)(流程|程序|步骤)"),
      re.compile(r"(向|到|由|经|通过)[^，,。；;]{1,24}(申请|提出|办理|报名|领取|审核|审批|登记|备案|发放|受理|核实|确认)"
                 r"|(申请|受理)[^，,。；;]{0,12}(审核|审批|公示|核查|调查)|持[^，,。；;]{1,16}(到|向)"
@@ -99,8 +100,9 @@ ANSWER_TYPES = (
                          r"|(多少|几)个?年(内|以内|之内|期限|有效|为限|才能|才可以|就能)"),
      re.compile(r"(?<![\d])(?:[1-9]\d?|[一二三四五六七八九十两百]+)\s*个?(?:年|周年)(?![\d度底末初])")),
     # which ones by name (哪几家平台, 具体有哪些银行): a clause naming several, or one in quotes
-    ("names", re.compile(r"哪几家(?!庭)|哪些家(?![庭人])|具体(是|有)?哪(几|些)(个|家)?(平台|机构|银行|医院|学校|企业|公司|网站)"),
-     re.compile(r"[^\s、，,。；;]{2,12}(、[^\s、，,。；;]{2,12}){2,}|[“\"][^”\"]{2,20}[”\"]")),
+    ("names", re.compile(r"哪几家(?!庭)|哪些家(?![庭人])|(有|一共|共)几家|叫(啥|什么)名"
+                         r"|具体(是|有)?哪(几|些)(个|家)?(平台|机构|银行|医院|学校|企业|公司|网站)"),
+     re.compile(r"[^\s、，,。；;]{3,16}(、[^\s、，,。；;]{3,16}){1,}|[“\"][^”\"]{2,20}[”\"]")),
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
@@ -268,6 +270,8 @@ def only_places_found(found_words: list[str], places: list[str]) -> list[str]:
 _TITLE = re.compile(r"《([^《》]{2,40})》")
 # what names a programme, a platform, a fund, a card or a certificate: 春蕾计划, 浙里办平台, 惠农卡, 优待证
 _NAME_SUFFIX = r"(?:计划|工程|行动|项目|基金|平台|app|小程序|公众号|热线|卡|证)"
+# asking whether a thing is of a kind (水滴筹算不算…平台): the thing is what is asked about
+_IS_IT = r"(?:算不算|是不是|属不属于|属于不属于|是否属于|算是)"
 _QUOTED = re.compile(r"[“‘\"']([^“”‘’\"']{2,20})[”’\"']")
 
 
@@ -281,7 +285,8 @@ def unknown_names(normalized_question: str, unexplained: list[str], tokens: list
     out = []
     quoted = _QUOTED.findall(normalized_question)
     for word in unexplained:
-        named = re.search(rf"{re.escape(word)}{_NAME_SUFFIX}", normalized_question) or re.fullmatch(rf".+{_NAME_SUFFIX}", word)
+        named = re.search(rf"{re.escape(word)}{_NAME_SUFFIX}", normalized_question) or re.fullmatch(rf".+{_NAME_SUFFIX}", word) \
+            or re.search(rf"{re.escape(word)}[^、，,。？?\s]{{0,2}}(?:、[^、，,。？?]{{1,8}})*{_IS_IT}", normalized_question)
         if (named or any(word in q for q in quoted)) and word not in out:
             out.append(word)
     if known is not None:
