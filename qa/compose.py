@@ -111,10 +111,19 @@ def pick_sentences(sentences: list[Sentence], limit: int = 2, title: str = "") -
 MAX_CARRIED = 3   # pieces a cut sentence is carried on by to reach the asked-for fact
 
 
+# what happens, or what one can do, when a rule is broken (学校不收怎么办, 拒不改正会被怎么处理, 找谁)
+_ASKS_CONSEQUENCE = re.compile(r"怎么办|咋办|咋整|怎么处理|如何处理|会怎样|会怎么样|后果|会被|能怎么|找谁|找哪|"
+                               r"(去|向|到)哪(里|儿)?(告|反映|投诉|举报)|能不能告|管不管")
+# …and a clause piece stating it: a condition (拒绝招收的，) then what follows from it
+_STATES_CONSEQUENCE = re.compile(r"的[，,][^；;。]*(责令|处以?|罚款|警告|追究|承担|可以要求|可以向|有权|应当给予|"
+                                 r"停止|撤销|取消|依法处理|给予处分)")
+
+
 def asked_fact(analysis: Analysis):
     """A test for the kind of fact the question asks for — an amount, a percentage, a deadline… (the
-    answer kinds of qa/abstain.py), else a figure for a number question, a date for a when question —
-    or None when it asks for no such kind."""
+    answer kinds of qa/abstain.py), else a figure for a number question, a date for a when question,
+    what follows from a breach for a question asking what happens or what to do — or None when it asks
+    for no such kind."""
     kinds = answer_types(analysis.normalized)
     if kinds:
         return lambda text: any(evidence.search(text) for _, evidence in kinds)
@@ -122,6 +131,8 @@ def asked_fact(analysis: Analysis):
         return states_figure
     if analysis.qtype == "when":
         return states_time
+    if _ASKS_CONSEQUENCE.search(analysis.normalized):
+        return _STATES_CONSEQUENCE.search
     return None
 
 
@@ -140,7 +151,12 @@ def carry_the_fact(sentences: list[Sentence], chosen: list[Sentence], states_fac
             carried.append(sentences[i])
             if states_fact(sentences[i].text):
                 at = chosen.index(s) + 1
-                return chosen[:at] + [c for c in carried if c not in chosen] + chosen[at:]
+                out = chosen[:at] + [c for c in carried if c not in chosen] + chosen[at:]
+                # in the clause's own order when the pieces are contiguous (…入学；…拒绝招收；拒绝招收的，…)
+                positions = sorted(sentences.index(c) for c in out)
+                if positions == list(range(positions[0], positions[0] + len(out))):
+                    return [sentences[k] for k in positions]
+                return out
     return chosen
 
 

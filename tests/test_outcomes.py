@@ -113,6 +113,28 @@ def test_a_sentence_cut_at_a_semicolon_is_carried_on_to_the_figure():
     assert carry_the_fact(pieces, pieces[:1], None) == pieces[:1]   # nothing of a kind asked for
 
 
+def test_what_happens_when_a_rule_is_broken_is_carried_on_to_in_the_clause_order():
+    """学校不收怎么办: the clause's piece saying what follows a refusal (拒绝招收的，…责令该学校招收) is quoted,
+    after the pieces before it, not left behind a '；'."""
+    from qa.compose import Sentence, asked_fact, carry_the_fact
+
+    text = ("普通小学必须招收能适应其学习生活的残疾儿童入学；普通高级中等学校不得因其残疾而拒绝招收；"
+            "拒绝招收的，当事人可以要求有关部门处理，有关部门应当责令该学校招收。")
+    cuts = [0]
+    for piece in text.split("；")[:-1]:
+        cuts.append(cuts[-1] + len(piece) + 1)
+    cuts.append(len(text))
+    pieces = [Sentence(a, b, text[a:b], 1.0) for a, b in zip(cuts, cuts[1:])]
+
+    class Asked:
+        normalized, qtype = "残疾孩子考上了高中，学校不收，怎么办？", "other"
+    states = asked_fact(Asked)
+    assert states is not None and not states(pieces[1].text) and states(pieces[2].text)
+    assert carry_the_fact(pieces, [pieces[0], pieces[1]], states) == pieces
+    Asked.normalized = "残疾孩子上高中有什么规定？"   # not asking what happens: nothing carried
+    assert asked_fact(Asked) is None
+
+
 POLICY = """# 某市困难群众临时救助办法
 
 ## 第一章 总则
