@@ -118,6 +118,10 @@ def bare_title(title: str) -> str:
     return re.sub(r"[（(][^（）()]*(修订|修正|修改|年版|试行|草案)[^（）()]*[)）]\s*$", "", title.strip()).strip()
 
 
+# words of titles that people shorten when they name a document (applied in this order, each on the names so far)
+_SPOKEN_TITLE_WORDS = (("低保", "最低生活保障"), ("低保", "居民低保"), ("低保", "城乡低保"))
+
+
 def document_names(title: str, region: str, regions: Regions) -> tuple[str, ...]:
     """Ways a question names a document: its title, without 中华人民共和国, with its region's short form."""
     title = normalize(bare_title(title))
@@ -127,6 +131,9 @@ def document_names(title: str, region: str, regions: Regions) -> tuple[str, ...]
     reg = regions.by_name.get(region)
     if reg is not None and title.startswith(reg.name):
         names += [short + title[len(reg.name):] for short in reg.short]
+    # as people say them: 城市居民最低生活保障条例 → 城市低保条例, 重庆市城乡居民最低生活保障条例 → 重庆城乡低保条例
+    for short, long in _SPOKEN_TITLE_WORDS:
+        names += [n.replace(long, short) for n in names if long in n]
     return tuple(n for n in dict.fromkeys(names) if len(n) >= 3 and _NAME_END.search(n))
 
 

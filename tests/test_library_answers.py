@@ -153,3 +153,11 @@ def test_an_edition_older_than_any_held_is_not_answered_as_if_it_were(library_kb
     # a year that is not the edition's (it follows the name, about something else) changes nothing
     later = library_kb.ask("农村五保供养工作条例规定的供养内容，1990年出生的人也适用吗？")
     assert "文件库没有收录" not in later.answer
+
+
+def test_a_document_named_as_people_say_it_is_the_one_named(library_kb):
+    """城市低保条例 is 城市居民最低生活保障条例; 重庆低保条例 is 重庆市城乡居民最低生活保障条例."""
+    assert library_kb.scope("按城市低保条例，审批最长要多少天？").named == ("城市居民最低生活保障条例-1999-09-28",)
+    assert "重庆市城乡居民最低生活保障条例-2016-03-31" in library_kb.scope("重庆低保条例对家庭财产有什么规定？").named
+    answer = library_kb.ask("按国务院的城市低保条例，审批机关接到申请后多少天内要办完审批手续？")
+    assert first_doc(answer) == "城市居民最低生活保障条例-1999-09-28" and "30日内" in answer.answer
