@@ -108,6 +108,24 @@ def pick_sentences(sentences: list[Sentence], limit: int = 2, title: str = "") -
     return chosen[: limit + 1]
 
 
+def situation_wordings(analysis: Analysis) -> list[str]:
+    """How the documents may word the household's situation the question gives (吃低保 → 低保对象, 最低生活保障…)."""
+    asked = {v for k, v in analysis.expansions.items() if k in analysis.profile}
+    return [k for k, v in analysis.expansions.items() if v in asked] + sorted(asked) + list(analysis.profile)
+
+
+def with_the_situation(sentences: list[Sentence], chosen: list[Sentence], wordings: list[str]) -> list[Sentence]:
+    """A clause's sentence on the asker's own situation is quoted with the best one: 最低生活保障家庭成员的医疗救助…
+    直接办理 says what a 低保户 asking about 医疗救助 needs, though the clause's general rule scores higher."""
+    if not wordings or not chosen or any(w in c.text for c in chosen for w in wordings):
+        return chosen
+    own = [x for x in sentences if x not in chosen and x.score > 0.5 and any(w in x.text for w in wordings)]
+    if not own:
+        return chosen
+    best = max(own, key=lambda x: x.score)
+    return sorted(chosen + [best], key=lambda x: x.start)
+
+
 MAX_CARRIED = 3   # pieces a cut sentence is carried on by to reach the asked-for fact
 
 
@@ -203,13 +221,15 @@ def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: b
         citations.append(Citation(n, clause, [(0, span_end)], 0.0, "list"))
     limit = 4 if _SCHEDULE.search(analysis.normalized) else 2
     states_fact = asked_fact(analysis)
+    situation = situation_wordings(analysis)
     lead_relevance = None
     for hit in select_hits(hits, top_k):
         if any(c.clause.clause_id == hit.clause.clause_id for c in citations):
             continue
         is_table = hit.clause.kind == "table_row"
         scored = score_sentences(hit.clause.text, terms, analysis, is_table, groups)
-        chosen = carry_the_fact(scored, pick_sentences(scored, limit=limit, title=hit.clause.title), states_fact)
+        chosen = carry_the_fact(scored, with_the_situation(scored, pick_sentences(scored, limit=limit, title=hit.clause.title),
+                                                           situation), states_fact)
         if not chosen:
             continue
         relevance = max(s.score for s in chosen)

@@ -161,3 +161,10 @@ def test_a_document_named_as_people_say_it_is_the_one_named(library_kb):
     assert "重庆市城乡居民最低生活保障条例-2016-03-31" in library_kb.scope("重庆低保条例对家庭财产有什么规定？").named
     answer = library_kb.ask("按国务院的城市低保条例，审批机关接到申请后多少天内要办完审批手续？")
     assert first_doc(answer) == "城市居民最低生活保障条例-1999-09-28" and "30日内" in answer.answer
+
+
+def test_the_sentence_on_the_askers_own_situation_is_quoted(library_kb):
+    """第三十条 sets the general rule (审核、公示后…审批) and then the 低保 household's (直接办理): a 低保户 asking
+    whether it must go through the general one is shown its own."""
+    answer = library_kb.ask("我们家吃低保，看病申请医疗救助也要先公示再审批吗？")
+    assert "直接办理" in answer.answer or "直接获得医疗救助" in answer.answer
