@@ -171,6 +171,26 @@ def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | 
     return None
 
 
+AMOUNT_KINDS = frozenset({"money", "cost", "percent"})
+_PIECE = re.compile(r"[^。；;\n]+[。；;]?")
+
+
+def stating_sentences(hits: list[Hit], about: Callable[[str], float]) -> list[str]:
+    """The sentences of the hits (with their clause's title and headings) that are about the question: an
+    enumerated item after a lead-in ending in '：' is read with that lead-in."""
+    out = []
+    for hit in hits:
+        heading = " ".join([hit.clause.doc_title, *hit.clause.path])
+        lead = ""
+        for piece in _PIECE.findall(normalize_uncached(hit.clause.text)):
+            text = f"{heading} {lead}{piece}"
+            if about(text) >= EVIDENCE_SHARE:
+                out.append(text)
+            if piece.rstrip().endswith(("：", ":")):
+                lead = piece
+    return out
+
+
 def clause_context(clause) -> str:
     """A clause with what says what it is about: its document's title and its headings."""
     return " ".join([clause.doc_title, *clause.path, clause.text])
@@ -241,6 +261,10 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
     on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
     unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject))
+    if unmet is None and about is not None and {k for k, _ in answer_types(analysis.normalized)} & AMOUNT_KINDS:
+        # an amount must be stated where the clause speaks of what is asked: 上海低保标准是多少 is not answered by
+        # the 倍 of the same article's 临时救助 sentence
+        unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)))
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     if unmet is None:
         unmet = unmet_scope(analysis, texts, asked)

@@ -245,3 +245,26 @@ def test_a_thing_asked_whether_it_is_of_a_kind_is_what_is_asked_about():
     assert unknown_names("水滴筹、轻松筹算不算民政部指定的平台？", ["水滴"]) == ["水滴"]
     assert unknown_names("某某宝是不是正规的募捐平台？", ["某某宝"]) == ["某某宝"]
     assert unknown_names("我家娃在部队当兵，还没结婚，算不算家庭人口？", ["娃"]) == []
+
+
+def test_an_amount_must_be_stated_where_the_clause_speaks_of_what_is_asked():
+    """低保标准是多少: an article fixing who sets the standard, whose next sentence gives an amount for something
+    else (临时救助), does not state the amount asked; a lead-in ending in '：' is read with its items."""
+    from indexer.clause import Clause
+    from qa.abstain import stating_sentences
+    from qa.coverage import found_share
+    from qa.types import Hit
+
+    text = "最低生活保障标准由市人民政府确定并公布。临时救助每人每次一般不超过三千元。"
+    hit = Hit(Clause("x/art9", "x", "某市社会救助条例", ["第二章 救助"], "article", text, 0, len(text)), 1.0)
+    about = lambda t: found_share({"低保标准": 1.0, "每月": 0.3}, t, {"低保标准": ["最低生活保障标准"]})
+    question = "低保标准每月是多少钱？"
+    assert unmet_answer_type(question, text) is None                  # the clause as a whole holds an amount
+    stated = stating_sentences([hit], about)
+    assert len(stated) == 1 and "确定并公布" in stated[0]
+    assert unmet_answer_type(question, " ".join(stated)) == "money"   # not where it speaks of the standard
+
+    listed = "临时救助的标准如下：（一）一般情形，不超过三千元；"
+    hit2 = Hit(Clause("x/art10", "x", "某市社会救助条例", [], "article", listed, 0, len(listed)), 1.0)
+    stated = stating_sentences([hit2], lambda t: found_share({"临时救助": 1.0}, t, {}))
+    assert any("一般情形" in x and "标准如下" in x for x in stated)
