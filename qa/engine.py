@@ -5,7 +5,6 @@ Everything the CLI, the UI, the HTTP API and the evaluation do goes through `Kno
 from __future__ import annotations
 
 import functools
-import re
 import time
 from pathlib import Path
 
@@ -29,15 +28,10 @@ from .entitlements import find_entitlements
 from .focus import lead_with_need
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever
 from .scope import (Scope, apply_scope, edition_note, keep_scope_lead, library_of, named_only, scope_for,
-                    unheld_statement)
+                    unheld_statement, without_names)
 from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
-
-
-# the words before a document's name that say which edition or who issued it: 1994年国务院发布的那版《…》
-_NAMING = (r"(?:(?:19|20)\d\d\s*年|国务院|全国人大常委会|全国人大|全国人民代表大会常务委员会|全国人民代表大会|民政部"
-           r"|[\u4e00-\u9fff]{2,6}?人民政府|发布|颁布|制定|出台|通过|印发|修订|修正|修改|后|旧|新|原|那|版|的|\s)*")
 
 
 class KnowledgeBase:
@@ -172,22 +166,13 @@ class KnowledgeBase:
 
     def searched(self, analysis, scope: Scope | None):
         """The question as it is searched: when it names documents (which the scope raises or keeps to),
-        without their names. Every clause of 《乡村振兴促进法》 is about that law; its title's words, searched,
-        only favour the clauses that repeat them, and bury 本法自2021年6月1日起施行 under them."""
+        without their names (qa/scope.py `without_names`): every clause of 《乡村振兴促进法》 is about that law;
+        its title's words, searched, only favour the clauses that repeat them, and bury 本法自2021年6月1日起施行."""
         if scope is None:
             return analysis
         ids = scope.named or scope.allowed or ()
-        named = [[n for n in self.doc_infos[d].names if n in analysis.normalized] for d in ids if d in self.doc_infos]
-        if not named or not all(named):
-            return analysis
-        rest = analysis.normalized
-        for name in sorted({n for names in named for n in names}, key=len, reverse=True):
-            # with what names its edition or issuer (按1999年的《…》, 国务院发布的那版, 2016年版慈善法)
-            rest = re.sub(rf"{_NAMING}[《〈“\"]?\s*{re.escape(name)}", " ", rest)
-        rest = re.sub(r"[《》〈〉“”\"]", " ", rest)
-        if len(re.findall(r"[\u4e00-\u9fff]", rest)) < 2:
-            return analysis   # nothing asked beyond the name: the name is what is searched
-        return self.analyze(rest)
+        rest = without_names(analysis.normalized, [self.doc_infos[d] for d in ids if d in self.doc_infos])
+        return analysis if rest is None else self.analyze(rest)
 
     def _search(self, analysis, k: int, mode: str, filters: Filters | None = None, scope: Scope | None = None) -> list[Hit]:
         """Hits of one retrieval mode; with a scope, only its documents (pushed down to the backend), and its

@@ -187,9 +187,37 @@ def load_cues(path: Path = CUES_FILE) -> dict[str, tuple[str, ...]]:
     return cues
 
 
+# a year written inside a document's name (上海2018年的社会救助条例): the name is still the name
+_YEAR_INSIDE = re.compile(r"(?:19|20)\d\d\s*年\s*(?:的|版|修订|修正|修改)?")
+
+
+# the words before a document's name that say which edition or who issued it: 1994年国务院发布的那版《…》
+_NAMING = (r"(?:(?:19|20)\d\d\s*年|国务院|全国人大常委会|全国人大|全国人民代表大会常务委员会|全国人民代表大会|民政部"
+           r"|[\u4e00-\u9fff]{2,6}?人民政府|发布|颁布|制定|出台|通过|印发|修订|修正|修改|后|旧|新|原|那|版|的|\s)*")
+
+
+def without_names(normalized: str, named: list[DocInfo]) -> str | None:
+    """The question without the names of the documents it names, nor the edition and issuer words written
+    before them (按1999年国务院的《…》, 上海2018年的社会救助条例 → the rest); None when it does not name every one
+    of `named`, or nothing is asked beyond the names."""
+    if not named:
+        return None
+    text = normalized
+    if not all(any(n in text for n in info.names) for info in named):
+        text = _YEAR_INSIDE.sub("", normalized)
+        if not all(any(n in text for n in info.names) for info in named):
+            return None
+    for name in sorted({n for info in named for n in info.names if n in text}, key=len, reverse=True):
+        text = re.sub(rf"{_NAMING}[《〈“\"]?\s*{re.escape(name)}", " ", text)
+    text = re.sub(r"[《》〈〉“”\"]", " ", text)
+    return text if len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 else None
+
+
 def named_documents(normalized: str, library: dict[str, DocInfo]) -> list[DocInfo]:
-    """Documents whose name the question contains, every edition of a named work."""
-    named_works = {info.work for info in library.values() if any(n in normalized for n in info.names)}
+    """Documents whose name the question contains (a year written inside it aside), every edition of a
+    named work."""
+    bare = _YEAR_INSIDE.sub("", normalized)
+    named_works = {info.work for info in library.values() if any(n in normalized or n in bare for n in info.names)}
     return [info for info in library.values() if info.work in named_works]
 
 

@@ -168,3 +168,9 @@ def test_the_sentence_on_the_askers_own_situation_is_quoted(library_kb):
     whether it must go through the general one is shown its own."""
     answer = library_kb.ask("我们家吃低保，看病申请医疗救助也要先公示再审批吗？")
     assert "直接办理" in answer.answer or "直接获得医疗救助" in answer.answer
+
+
+def test_a_year_written_inside_a_documents_name_still_names_it_and_its_edition(library_kb):
+    question = "上海2018年的社会救助条例里，特困人员供养是怎么规定的？"
+    assert library_kb.scope(question).named == ("上海市社会救助条例-2018-11-22",)
+    assert first_doc(library_kb.ask(question)) == "上海市社会救助条例-2018-11-22"
