@@ -174,3 +174,9 @@ def test_a_year_written_inside_a_documents_name_still_names_it_and_its_edition(l
     question = "上海2018年的社会救助条例里，特困人员供养是怎么规定的？"
     assert library_kb.scope(question).named == ("上海市社会救助条例-2018-11-22",)
     assert first_doc(library_kb.ask(question)) == "上海市社会救助条例-2018-11-22"
+
+
+def test_work_found_and_income_counted_in_plain_words_find_the_article(library_kb):
+    """找着工作 is 就业 and 算进家里收入 is 计入家庭收入: 浙江 第五十条 (因就业而增加的收入不计入家庭收入)."""
+    hits = library_kb.search("俺家在浙江吃低保，闺女找着工作了，她挣的钱会算进家里收入吗？", k=3)
+    assert "浙江省社会救助条例-2020-09-24/art050" in [h.clause.clause_id for h in hits]
