@@ -191,6 +191,28 @@ def stating_sentences(hits: list[Hit], about: Callable[[str], float]) -> list[st
     return out
 
 
+# asked what a thing is or covers (五保是保哪五样, 什么叫低保边缘家庭, 特困人员是指什么人)
+_ASKS_DEFINITION = re.compile(r"是什么|指什么|指的是|是啥|啥叫|什么叫|什么是|何谓|具体指|是指|(管|保)哪(些|几样|五样|几个方面|五个方面)")
+DEFINITION_DEPTH = 30
+
+
+def asks_definition(question: str) -> bool:
+    return bool(_ASKS_DEFINITION.search(question))
+
+
+def defining_hit(question: str, words: list[str], hits: list[Hit]) -> int | None:
+    """The rank, among the first DEFINITION_DEPTH hits, of the first clause defining one of the question's
+    words (本条例所称农村五保供养，是指…; 低保边缘家庭，是指…) when the question asks what a thing is or covers."""
+    if not asks_definition(question):
+        return None
+    words = [w for w in dict.fromkeys(words) if len(w) >= 2]
+    for rank, hit in enumerate(hits[:DEFINITION_DEPTH]):
+        text = normalize_uncached(hit.clause.text)
+        if any(re.search(rf"所称[^，,。；;]{{0,12}}{re.escape(w)}|{re.escape(w)}[^，,。；;]{{0,8}}[，,]?是指", text) for w in words):
+            return rank
+    return None
+
+
 def clause_context(clause) -> str:
     """A clause with what says what it is about: its document's title and its headings."""
     return " ".join([clause.doc_title, *clause.path, clause.text])

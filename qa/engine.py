@@ -18,7 +18,8 @@ from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
-from .abstain import clause_context, missing_statement, signals, stating_hit, times_mentioned
+from .abstain import (DEFINITION_DEPTH, asks_definition, clause_context, defining_hit, missing_statement, signals,
+                      stating_hit, times_mentioned)
 from .analyze import analyze_question, explained_words
 from .compose import MAX_POINTS, compose_answer, partial_answer, split_sentences
 from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
@@ -210,6 +211,13 @@ class KnowledgeBase:
         stating = stating_hit(analysis.normalized, hits, about)
         if stating:   # asked how it is done or worked out: the clause saying so leads
             hits = [hits[stating]] + hits[:stating] + hits[stating + 1:]
+        elif asks_definition(analysis.normalized):   # asked what a thing is: the clause defining it leads
+            deeper = self._search(searched, DEFINITION_DEPTH, mode, filters, scope)
+            rarest = sorted(dict.fromkeys(searched.tokens), key=lambda t: -self.retriever.idf.get(t, 0.0))[:3]
+            defining = defining_hit(analysis.normalized, rarest, deeper)
+            if defining:
+                lead = deeper[defining]
+                hits = [lead] + [h for h in hits if h.clause.clause_id != lead.clause.clause_id]
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
         if scope.unheld and sig.unmet_answer_type is None:   # an edition the collection does not hold

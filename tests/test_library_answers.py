@@ -180,3 +180,23 @@ def test_work_found_and_income_counted_in_plain_words_find_the_article(library_k
     """找着工作 is 就业 and 算进家里收入 is 计入家庭收入: 浙江 第五十条 (因就业而增加的收入不计入家庭收入)."""
     hits = library_kb.search("俺家在浙江吃低保，闺女找着工作了，她挣的钱会算进家里收入吗？", k=3)
     assert "浙江省社会救助条例-2020-09-24/art050" in [h.clause.clause_id for h in hits]
+
+
+@pytest.mark.parametrize("question, article", [("什么叫农村五保供养？", "农村五保供养工作条例-2006-01-21/art002"),
+                                               ("慈善组织是指什么？", "慈善法-2023-12-29/art008")])
+def test_a_question_asking_what_a_thing_is_leads_with_the_clause_defining_it(library_kb, question, article):
+    answer = library_kb.ask(question)
+    assert answer.outcome == "answered" and answer.citations[0].clause.clause_id == article
+
+
+def test_a_definition_is_only_looked_for_when_asked_and_only_of_the_questions_words():
+    from indexer.clause import Clause
+    from qa.abstain import defining_hit
+    from qa.types import Hit
+
+    def hit(text):
+        return Hit(Clause("x/" + text[:3], "x", "某条例", [], "article", text, 0, len(text)), 1.0)
+    hits = [hit("第十二条 农村五保供养对象可以自行选择供养形式。"), hit("第二条 本条例所称农村五保供养，是指在吃、穿、住、医、葬方面给予的照顾。")]
+    assert defining_hit("五保供养是什么？", ["五保供养"], hits) == 1
+    assert defining_hit("五保供养标准多少钱？", ["五保供养"], hits) is None      # not asked what it is
+    assert defining_hit("特困人员是什么？", ["特困人员"], hits) is None          # no clause defines it
