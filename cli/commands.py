@@ -127,7 +127,6 @@ def cmd_add(args) -> int:
     for entry in added:
         print(f"added {entry.doc_id}: {entry.meta.get('title')}")
     print(f"index: {report.documents} document(s), {report.clauses} clauses", file=sys.stderr)
-    say_skipped(report.skipped)
     return 0
 
 

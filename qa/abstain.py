@@ -17,6 +17,7 @@ from typing import Callable
 
 from indexer.normalize import normalize_uncached
 
+from .facts import split_sentences
 from .types import Analysis, Hit
 
 _QUANTITY = r"(多少|好多|几|若干|什么标准|啥标准|标准是)"   # 好多钱: 多少钱 in southwestern speech
@@ -172,7 +173,6 @@ def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | 
 
 
 AMOUNT_KINDS = frozenset({"money", "cost", "percent"})
-_PIECE = re.compile(r"[^。；;\n]+[。；;]?")
 
 
 def stating_sentences(hits: list[Hit], about: Callable[[str], float]) -> list[str]:
@@ -182,7 +182,9 @@ def stating_sentences(hits: list[Hit], about: Callable[[str], float]) -> list[st
     for hit in hits:
         heading = " ".join([hit.clause.doc_title, *hit.clause.path])
         lead = ""
-        for piece in _PIECE.findall(normalize_uncached(hit.clause.text)):
+        clause_text = normalize_uncached(hit.clause.text)
+        for start, end in split_sentences(clause_text):
+            piece = clause_text[start:end]
             text = f"{heading} {lead}{piece}"
             if about(text) >= EVIDENCE_SHARE:
                 out.append(text)

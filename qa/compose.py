@@ -12,7 +12,7 @@ from indexer.normalize import normalize
 from indexer.segment import article_items, item_level
 
 from .abstain import answer_types
-from .facts import states_figure, states_time
+from .facts import split_sentences, states_figure, states_time
 from .focus import RELATED
 from .types import Analysis, Citation, Hit
 
@@ -21,7 +21,6 @@ NEAREST_NOTE = "下面列出最接近的条款，供核对；如需确认，请�
 MAX_POINTS = 4
 POINT_FLOOR = 0.42     # a further point is kept when its best sentence scores at least this share of the lead's
 RELATIVE_FLOOR = 0.55  # a clause is cited when its score is at least this share of the best one's
-_SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 # a question about a schedule over several years: every year's sentence is the answer
 _SCHEDULE = re.compile(r"(19|20)\d\d\s*(年)?\s*(到|至|-|—|~)\s*(19|20)\d\d|每年|逐年|分年度|年度安排|各年")
 
@@ -34,15 +33,6 @@ class Sentence:
     score: float
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        s, e = m.start(), m.end()
-        while s < e and text[s] in " \t":
-            s += 1
-        if e > s and re.search(r"[\w\u4e00-\u9fff]", text[s:e]):
-            spans.append((s, e))
-    return spans
 
 
 REPEAT_CREDIT = 0.3  # what a concept's second and further wordings in one sentence add, as a share

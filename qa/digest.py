@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from indexer.clause import Clause
 from indexer.normalize import normalize
 
-from .compose import split_sentences
+from .facts import split_sentences
 
 PREAMBLE = "前言"
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万|亿|个|人|户|所|家|名|公里|千米|平方米|元|次|倍|项|座|条|处|亩|吨)")

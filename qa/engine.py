@@ -21,11 +21,12 @@ from indexer.vocabulary import default_vocabulary
 from .abstain import (DEFINITION_DEPTH, asks_definition, clause_context, defining_hit, missing_statement, signals,
                       stating_hit, times_mentioned)
 from .analyze import analyze_question, explained_words
-from .compose import MAX_POINTS, compose_answer, partial_answer, split_sentences
+from .compose import MAX_POINTS, compose_answer, partial_answer
 from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
                        found_share, load_model, measure, question_wordings, states_asked_kind)
 from .documents import Library
 from .entitlements import find_entitlements
+from .facts import split_sentences
 from .focus import lead_with_need
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever
 from .scope import (Scope, apply_scope, edition_note, keep_scope_lead, library_of, named_only, scope_for,

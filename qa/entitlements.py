@@ -20,7 +20,7 @@ from indexer.normalize import normalize, normalize_uncached
 from indexer.tagging import concept_matches
 from indexer.vocabulary import VOCAB_DIR, Vocabulary, _lines
 
-from .compose import split_sentences
+from .facts import split_sentences
 
 OTHER_AREA = "其他"
 HOUSEHOLDS_FILE = VOCAB_DIR / "households.tsv"

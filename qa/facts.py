@@ -1,4 +1,5 @@
-"""What a sentence states, by kind: a figure, a date or deadline (shared by the composer and the coverage model).
+"""Sentences, and what a sentence states by kind: a figure, a date or deadline (shared by the composer, the
+abstention gates and the coverage model).
 
 Laws write their figures in Chinese numerals (六倍以下, 三十日内, 满二年) where plans write digits
 (1.5万户, 85%); both count. A Chinese numeral only counts with a unit or measure after it, so that
@@ -24,3 +25,18 @@ def states_figure(text: str) -> bool:
 
 def states_time(text: str) -> bool:
     return bool(WHEN.search(text))
+
+
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or '；'-separated piece of `text` that holds a word."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s] in " \t":
+            s += 1
+        if e > s and re.search(r"[\w\u4e00-\u9fff]", text[s:e]):
+            spans.append((s, e))
+    return spans
