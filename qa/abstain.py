@@ -27,6 +27,8 @@ _CN_NUMERAL = "零一二两三四五六七八九十百千万亿"
 _AMOUNT = re.compile(rf"\d[\d.,]*\s*(万|亿|千)?元|\d[\d.,]*\s*亿|[{_CN_NUMERAL}]+元|[\d.{_CN_NUMERAL}]+倍"
                      r"|(不超过|不低于|不高于|不得低于|不得超过)[^，,。；;]{0,14}标准")
 _FREE = r"免费|免除|免收|免交|全免|减免|不收费|免学费|免费用"   # "free" answers "how much does it cost"
+# what a body's name ends with (中国建设银行, 腾讯公益平台, 协和医院): a list of them names which ones
+_BODY = r"(?:公司|银行|医院|学校|大学|学院|平台|网站|网|基金会|协会|学会|中心|集团|合作社|委员会|研究院|研究所|部门|单位|机关|机构|政府|局|厅)"
 # (name, question asks for it, evidence a clause must show)
 ANSWER_TYPES = (
     # what the asker pays (上技校得花多少钱): "free" answers it; what is paid out (补多少钱) needs a figure
@@ -41,9 +43,13 @@ ANSWER_TYPES = (
                          r"|多少(亿|万元|万块)|(资金|投入|经费|拨款|投资).{0,8}多少(?!个|人|户|次|项|年|万人|亩)"
                          r"|(补助|补贴|津贴|报酬|生活费)[^,，。?？!！]{0,3}多少(?!个|人|户|次|项|年|万人|亩|公里)"
                          # money taken off, refunded or shared out (每月能扣多少, 能报销多少, 每户能分多少, 减征多少)
-                         r"|(扣|扣除|减征|减免|抵扣|报销|能报|可报|赔|赔偿|分红|能分|可分)(多少|几)(?!个|人|户|次|项|年|天|日|分|名|岁|万人|亩|公里|级|档|成)"),
+                         r"|(扣|扣除|减征|减免|抵扣|报销|能报|可报|赔|赔偿|分红|能分|可分)(多少|几)(?!个|人|户|次|项|年|天|日|分|名|岁|万人|亩|公里|级|档|成)"
+                         # a limit on money held or earned (存款上限是多少, 起付线多少, 每月收多少)
+                         r"|(存款|储蓄|收入线|预警线|上限|下限|封顶线|起付线)[^,，。?？!！]{0,6}(多少|好多)(?!个|人|户|次|项|年|天|日|名|岁|亩)"
+                         r"|收(多少|好多)(?!个|人|户|次|项|年|天|日|名|岁|亩|万人)"),
      _AMOUNT),
-    ("percent", re.compile(r"百分之几|百分之多少|几成|(比例|比率|百分比|利率|利息|费率).{0,8}(多少|几)|(多少|几).{0,4}(%|百分)|(多少|几)的?(比例|比率)"),
+    ("percent", re.compile(r"百分之几|百分之多少|几成|(比例|比率|百分比|利率|利息|费率).{0,8}(多少|几|多大|多高)|(多少|几).{0,4}(%|百分)"
+                           r"|(多少|几|多大|多高)的?(比例|比率|比重)"),
      re.compile(r"\d[\d.]*\s*%|百分之[\d一二三四五六七八九十百]+")),
     ("score", re.compile(r"(加|降|减)(多少|几)分|几分(加分|录取)?$|多少分"),
      re.compile(r"\d+\s*分")),
@@ -103,7 +109,7 @@ ANSWER_TYPES = (
     # which ones by name (哪几家平台, 具体有哪些银行): a clause naming several, or one in quotes
     ("names", re.compile(r"哪几家(?!庭)|哪些家(?![庭人])|(有|一共|共)几家|叫(啥|什么)名"
                          r"|具体(是|有)?哪(几|些)(个|家)?(平台|机构|银行|医院|学校|企业|公司|网站)"),
-     re.compile(r"[^\s、，,。；;]{3,16}(、[^\s、，,。；;]{3,16}){1,}|[“\"][^”\"]{2,20}[”\"]")),
+     re.compile(rf"[^\s、，,。；;]{{1,14}}{_BODY}(、[^\s、，,。；;]{{1,14}}{_BODY})+|[“\"《][^”\"》]{{2,20}}[”\"》]")),
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )
@@ -338,11 +344,29 @@ def unknown_names(normalized_question: str, unexplained: list[str], tokens: list
         if (named or any(word in q for q in quoted)) and word not in out:
             out.append(word)
     if known is not None:
+        out += [a for a in unknown_awards(normalized_question, tokens, known) if a not in out]
         for name in quoted:
             # the name's own words, not the kind of thing it names (安心计划 is known by 安心, not 计划)
             words = [t for t in tokens if len(t) > 1 and t in name and not re.fullmatch(_NAME_SUFFIX, t)]
             if name not in out and not known(name) and not any(known(t) for t in words) \
                     and not any(w in name for w in out):
+                out.append(name)
+    return out
+
+
+def unknown_awards(normalized_question: str, tokens: list[str], known: Callable[[str], bool]) -> list[str]:
+    """Awards the question names that no document does: a word the documents use with 奖 after it (中华慈善奖
+    → 慈善奖, 全国脱贫攻坚奖 → 脱贫攻坚奖), when the documents never use the two together. Not 奖励, 奖金 or
+    奖学金 (奖 begins a longer word), not 几个奖 (a count), not a word the documents never use (a typo)."""
+    out = []
+    for m in re.finditer("奖", normalized_question):
+        after, before = normalized_question[m.start():], normalized_question[:m.start()]
+        if any(len(t) > 1 and t.startswith("奖") and after.startswith(t) for t in tokens):
+            continue
+        words = [t for t in tokens if len(t) >= 2 and before.endswith(t) and not re.search("[几多少哪啥]", t) and known(t)]
+        if words:
+            name = max(words, key=len) + "奖"
+            if not known(name) and name not in out:
                 out.append(name)
     return out
 

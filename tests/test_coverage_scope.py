@@ -150,6 +150,42 @@ def test_which_ones_by_name_needs_a_clause_naming_them():
     # a list of activities (义演、义赛) names no one
     assert unmet_answer_type("募捐平台一共有几家？", "可以采取下列方式：举办义演、义赛、义卖、义展、义拍") == "names"
     assert "names" not in [name for name, _ in answer_types("还把哪些家庭列为救助对象？")]
+    # a list of services (信息展示、捐赠支付) is not a list of bodies; a list of banks or a quoted name is
+    assert unmet_answer_type("指定的平台有哪几家？", "平台提供公开募捐信息展示、捐赠支付、捐赠财产使用情况查询等服务") == "names"
+    assert unmet_answer_type("有哪几家银行？", "由中国农业银行、中国邮政储蓄银行代发") is None
+    assert unmet_answer_type("那个平台叫啥名？", "统一使用“慈善中国”信息平台") is None
+
+
+@pytest.mark.parametrize("question", ["个人所得税能按多大比例扣除？", "按收入的多高比例交？"])
+def test_a_ratio_asked_as_how_large_is_a_percentage_question(question):
+    assert "percent" in [name for name, _ in answer_types(question)]
+    assert unmet_answer_type(question, "捐赠支出准予结转以后三年内扣除") == "percent"
+    assert unmet_answer_type(question, "在年度利润总额百分之十二以内的部分，准予扣除") is None
+
+
+@pytest.mark.parametrize("question", ["低保家庭存款上限是多少？", "家里人均存款超过多少就不能吃低保了？",
+                                      "大病保险起付线是多少？", "公租房租金每平方米每月收多少？"])
+def test_a_limit_on_money_held_or_a_charge_is_an_amount_question(question):
+    assert "money" in [name for name, _ in answer_types(question)]
+
+
+@pytest.mark.parametrize("question", ["收多少人？", "存款超过多少个月", "收入上限是几年前定的？"])
+def test_counts_asked_near_those_words_are_not_amounts(question):
+    assert "money" not in [name for name, _ in answer_types(question)]
+
+
+def test_an_award_no_document_names_is_an_unknown_name():
+    from qa.abstain import unknown_awards
+    known = {"慈善", "脱贫攻坚", "表彰", "奖励"}.__contains__
+    assert unknown_awards("中华慈善奖多长时间评一次？", ["中华", "慈善", "奖", "多长"], known) == ["慈善奖"]
+    assert unknown_awards("全国脱贫攻坚奖设几个奖项？", ["全国", "脱贫", "攻坚", "脱贫攻坚", "奖", "几个", "奖项"], known) \
+        == ["脱贫攻坚奖"]
+    # 奖励 and 奖金 are not awards; a count (几个奖) names none; a word no document uses may be a typo
+    assert unknown_awards("表彰奖励怎么发？", ["表彰", "奖励"], known) == []
+    assert unknown_awards("慈善奖金怎么分？", ["慈善", "奖金"], known) == []
+    assert unknown_awards("一共设了几个奖？", ["一共", "几个", "奖"], known) == []
+    assert unknown_awards("脱频攻坚奖", ["脱频", "攻坚", "奖"], known) == []
+    assert unknown_awards("慈善奖怎么评", ["慈善", "奖"], {"慈善", "慈善奖"}.__contains__) == []
 
 
 def test_an_amount_asked_with_its_basis_is_still_an_amount_question():
