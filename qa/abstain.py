@@ -178,7 +178,9 @@ def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | 
     return None
 
 
-AMOUNT_KINDS = frozenset({"money", "cost", "percent"})
+# kinds of fact often stated in a sentence whose subject the one before it names ("…报乡镇人民政府审核。乡镇人民政府
+# 应当自收到评议意见之日起20日内提出审核意见"): looked for in the whole clause, not in a sentence
+CARRIED_KINDS = frozenset({"deadline"})
 
 
 def stating_sentences(hits: list[Hit], about: Callable[[str], float]) -> list[str]:
@@ -291,9 +293,9 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
     on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
     unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject))
-    if unmet is None and about is not None and {k for k, _ in answer_types(analysis.normalized)} & AMOUNT_KINDS:
-        # an amount must be stated where the clause speaks of what is asked: 上海低保标准是多少 is not answered by
-        # the 倍 of the same article's 临时救助 sentence
+    if unmet is None and about is not None and {k for k, _ in answer_types(analysis.normalized)} - CARRIED_KINDS:
+        # the fact must be stated where the clause speaks of what is asked: 上海低保标准是多少 is not answered by
+        # the 倍 of the same article's 临时救助 sentence, 迁户口要带啥证件 not by a 低保 article's 户口
         unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)))
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     if unmet is None:

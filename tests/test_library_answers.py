@@ -200,3 +200,15 @@ def test_a_definition_is_only_looked_for_when_asked_and_only_of_the_questions_wo
     assert defining_hit("五保供养是什么？", ["五保供养"], hits) == 1
     assert defining_hit("五保供养标准多少钱？", ["五保供养"], hits) is None      # not asked what it is
     assert defining_hit("特困人员是什么？", ["特困人员"], hits) is None          # no clause defines it
+
+
+@pytest.mark.parametrize("question", ["想把户口从村里迁到县城，要带啥证件？", "浙江省居住证怎么办理？"])
+def test_papers_or_a_procedure_must_be_stated_where_the_clause_speaks_of_what_is_asked(library_kb, question):
+    """An article naming 户口 among a 低保 application's papers, or saying where 低保 is applied for, does not
+    say what a change of household registration or a residence permit needs."""
+    assert library_kb.ask(question).outcome != "answered"
+
+
+def test_a_deadline_stated_of_the_body_the_sentence_before_names_still_answers(library_kb):
+    answer = library_kb.ask("村委会把五保评议意见报上去以后，乡镇政府要在多少天内拿出审核意见？")
+    assert answer.outcome == "answered" and "20日内" in answer.answer
