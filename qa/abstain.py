@@ -69,13 +69,14 @@ ANSWER_TYPES = (
      re.compile(r"\d{1,2}\s*[:：点时]|上午|下午|星期[一二三四五六日]|周[一二三四五六日]")),
     ("papers", re.compile(r"(带|交|准备|提供|需要|要)(哪些|什么|啥|些)?(材料|证件|证明|手续|资料)"),
      re.compile(r"材料|证件|证明|手续|资料|申请书|身份证|户口")),
-    ("window", re.compile(r"(哪个|什么|啥)(窗口|柜台|大厅)|窗口"),
+    # which window (到哪个窗口办): a window named is not asked for (受理窗口周六上不上班 asks its hours)
+    ("window", re.compile(r"(哪个|哪|什么|啥)(窗口|柜台|大厅)|窗口[^,，。?？!！]{0,4}(在哪|是哪|叫啥|叫什么)"),
      re.compile(r"窗口|大厅|柜台|一站式|服务中心")),
     ("tenure", re.compile(r"任期|任职期限|干几年|当几年|连任"),
      re.compile(r"任期|任职.{0,6}年|连任|期满")),
     # what was actually achieved (实际完成了多少, 最后实现了吗): a plan states targets; only a clause reporting
     # a result (累计减少, 已完成, 实际投入) answers it
-    ("actual", re.compile(r"实际(上)?(完成|改造|脱贫|减贫|减少|发放|投入|到位|达到|实现|建成|建了|修了|退出|搬迁|搬了|安置|覆盖)[^,，。?？!！]{0,6}?(多少|几|没有|吗)"
+    ("actual", re.compile(r"实际(上)?(累计|一共|总共|共)?(完成|改造|脱贫|减贫|减少|发放|投入|到位|达到|实现|建成|建了|修了|退出|搬迁|搬了|安置|覆盖)[^,，。?？!！]{0,6}?(多少|几|没有|吗)"
                           r"|(最后|最终|到底)(完成|达到|实现|改造|脱贫|建成)[^,，。?？!！]{0,6}?(多少|几|没有|吗)|完成了多少|(目标|任务|计划)[^,，。?？!！]{0,8}(完成了吗|完成没有|实现了吗|实现没有|达到了吗|达到没有|完成了没)"),
      re.compile(r"(实际|累计|共|已经?|先后)(完成|实现|减少|脱贫|改造|投入|发放|建成|退出|解决)|减少了|完成了|实现了")),
     # how to do it (怎么办理, 去哪儿领, 怎么报名): a clause saying where, to whom or through what it is done
@@ -106,6 +107,9 @@ ANSWER_TYPES = (
     ("years", re.compile(r"(延长|满|期限|有效期|缓|免|停|禁止|交|缴|住|服务|补|贷|借|还)[^,，。?？!！]{0,4}(多少|几)个?年(?![级度])"
                          r"|(多少|几)个?年(内|以内|之内|期限|有效|为限|才能|才可以|就能)"),
      re.compile(r"(?<![\d])(?:[1-9]\d?|[一二三四五六七八九十两百]+)\s*个?(?:年|周年)(?![\d度底末初])")),
+    # a calendar year (哪一年摘帽, 什么年份): a clause naming a year, in a sentence about the question
+    ("year", re.compile(r"哪一?年(?!级|龄|代)|(哪个|什么|啥)年(份|头)"),
+     re.compile(r"(?<!\d)(19|20)\d\d\s*年(?!代)|[〇零一二三四五六七八九]{4}年|十[一二三四五六七八九]五")),
     # which ones by name (哪几家平台, 具体有哪些银行): a clause naming several, or one in quotes
     ("names", re.compile(r"哪几家(?!庭)|哪些家(?![庭人])|(有|一共|共)几家|叫(啥|什么)名"
                          r"|具体(是|有)?哪(几|些)(个|家)?(平台|机构|银行|医院|学校|企业|公司|网站)"),
@@ -119,7 +123,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
-                "years": "具体年限", "edition": "所问的版本", "names": "具体名单", "scoped": "所问年份或地方的具体数字"}
+                "years": "具体年限", "year": "具体年份", "edition": "所问的版本", "names": "具体名单", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
@@ -243,6 +247,8 @@ def unmet_answer_type(question: str, text: str) -> str | None:
     wanted = answer_types(question)
     if len(wanted) > 1:   # "按什么标准算多少钱" asks for the figure; how it is worked out comes with it
         wanted = [w for w in wanted if w[0] != "calculation"]
+    if any(name == "day" for name, _ in wanted):   # "哪年哪天" asks for the day; its year comes with it
+        wanted = [w for w in wanted if w[0] != "year"]
     if wanted and not any(evidence.search(text) for _, evidence in wanted):
         return wanted[0][0]
     return None
@@ -356,14 +362,18 @@ def unknown_names(normalized_question: str, unexplained: list[str], tokens: list
     return out
 
 
+_AWARD_WORDS = frozenset("奖励 奖金 奖学金 奖助 奖补 奖惩 奖品 奖状 奖章 奖杯 奖牌".split())
+
+
 def unknown_awards(normalized_question: str, tokens: list[str], known: Callable[[str], bool]) -> list[str]:
     """Awards the question names that no document does: a word the documents use with 奖 after it (中华慈善奖
     → 慈善奖, 全国脱贫攻坚奖 → 脱贫攻坚奖), when the documents never use the two together. Not 奖励, 奖金 or
-    奖学金 (奖 begins a longer word), not 几个奖 (a count), not a word the documents never use (a typo)."""
+    奖学金 (奖 begins a word of its own, not a tagger's cut like 奖设), not 几个奖 (a count), not a word the documents
+    never use (a typo)."""
     out = []
     for m in re.finditer("奖", normalized_question):
         after, before = normalized_question[m.start():], normalized_question[:m.start()]
-        if any(len(t) > 1 and t.startswith("奖") and after.startswith(t) for t in tokens):
+        if any(len(t) > 1 and t.startswith("奖") and after.startswith(t) and (known(t) or t in _AWARD_WORDS) for t in tokens):
             continue
         words = [t for t in tokens if len(t) >= 2 and before.endswith(t) and not re.search("[几多少哪啥]", t) and known(t)]
         if words:

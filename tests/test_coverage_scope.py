@@ -186,6 +186,25 @@ def test_an_award_no_document_names_is_an_unknown_name():
     assert unknown_awards("一共设了几个奖？", ["一共", "几个", "奖"], known) == []
     assert unknown_awards("脱频攻坚奖", ["脱频", "攻坚", "奖"], known) == []
     assert unknown_awards("慈善奖怎么评", ["慈善", "奖"], {"慈善", "慈善奖"}.__contains__) == []
+    # the tagger gluing 奖 to the next word (奖设) does not hide the award
+    assert unknown_awards("全国脱贫攻坚奖设了哪几个奖项？", ["全国", "脱贫攻坚", "奖设", "奖项"], known) == ["脱贫攻坚奖"]
+
+
+def test_a_calendar_year_asked_needs_a_sentence_naming_a_year():
+    assert unmet_answer_type("贫困县最后是在哪一年全部脱贫摘帽的？", "建立健全贫困县退出机制，明确退出标准和程序") == "year"
+    assert unmet_answer_type("要比哪一年翻一番？", "农民人均可支配收入比2010年翻一番") is None
+    assert "year" not in [name for name, _ in answer_types("哪一年级的学生能领补助？")]
+
+
+def test_a_window_named_is_not_a_window_asked_for():
+    kinds = [name for name, _ in answer_types("受理窗口周六上不上班？早上几点开门？")]
+    assert kinds == ["hours"]
+    assert unmet_answer_type("受理窗口周六上不上班？早上几点开门？", "街道办事处应当建立统一受理社会救助申请的窗口") == "hours"
+    assert "window" in [name for name, _ in answer_types("到乡里哪个窗口办？")]
+
+
+def test_what_was_achieved_in_all_is_an_actual_result_asked():
+    assert unmet_answer_type("到2020年底实际累计脱贫了多少人？", "确保到2020年农村贫困人口实现脱贫") == "actual"
 
 
 def test_an_amount_asked_with_its_basis_is_still_an_amount_question():
