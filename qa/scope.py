@@ -119,7 +119,11 @@ def bare_title(title: str) -> str:
 
 
 # words of titles that people shorten when they name a document (applied in this order, each on the names so far)
-_SPOKEN_TITLE_WORDS = (("低保", "最低生活保障"), ("低保", "居民低保"), ("低保", "城乡低保"))
+_SPOKEN_TITLE_WORDS = (("低保", "最低生活保障"), ("低保", "居民低保"), ("低保", "城乡低保"),
+                       ("办法", "暂行办法"), ("条例", "暂行条例"), ("办法", "试行办法"), ("脱贫规划", "脱贫攻坚规划"),
+                       ("扶贫条例", "扶贫开发条例"))
+# a plan period in quotes (“十三五”), which people leave out when they name the plan
+_PERIOD_MARK = re.compile(r"[“\"]?十[一二三四五六七八九]五[”\"]?(?:时期)?")
 
 
 def document_names(title: str, region: str, regions: Regions) -> tuple[str, ...]:
@@ -128,12 +132,16 @@ def document_names(title: str, region: str, regions: Regions) -> tuple[str, ...]
     names = [title]
     if title.startswith("中华人民共和国"):
         names.append(title[len("中华人民共和国"):])
-    reg = regions.by_name.get(region)
-    if reg is not None and title.startswith(reg.name):
-        names += [short + title[len(reg.name):] for short in reg.short]
-    # as people say them: 城市居民最低生活保障条例 → 城市低保条例, 重庆市城乡居民最低生活保障条例 → 重庆城乡低保条例
+    # as people say them: 城市居民最低生活保障条例 → 城市低保条例, 社会救助暂行办法 → 社会救助办法,
+    # 辽宁省“十三五”脱贫攻坚规划 → 辽宁省脱贫规划
+    names += [_PERIOD_MARK.sub("", n) for n in names if _PERIOD_MARK.search(n)]
     for short, long in _SPOKEN_TITLE_WORDS:
         names += [n.replace(long, short) for n in names if long in n]
+    # with the region's short form, and with 的 after it: 重庆低保条例, 辽宁的脱贫规划
+    reg = regions.by_name.get(region)
+    if reg is not None:
+        local = [n[len(reg.name):] for n in names if n.startswith(reg.name)]
+        names += [short + sep + rest for short in (reg.name, *reg.short) for sep in ("", "的") for rest in local]
     return tuple(n for n in dict.fromkeys(names) if len(n) >= 3 and _NAME_END.search(n))
 
 
@@ -211,6 +219,18 @@ def without_names(normalized: str, named: list[DocInfo]) -> str | None:
         text = re.sub(rf"{_NAMING}[《〈“\"]?\s*{re.escape(name)}", " ", text)
     text = re.sub(r"[《》〈〉“”\"]", " ", text)
     return text if len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 else None
+
+
+# a question that also asks of documents it does not name: 国家条例和辽宁脱贫规划分别…
+_OTHER_DOCUMENTS = re.compile(r"(国家|中央|全国|省里|省级|其他|别的|另外|各地)的?[^，,。？?\s]{0,6}?(条例|法律|法规|办法|规定|政策|文件)")
+
+
+def asks_other_documents(normalized: str, named: list[DocInfo]) -> bool:
+    """Whether the question, its named documents' names left out, speaks of other documents too."""
+    text = normalized
+    for name in sorted({n for info in named for n in info.names}, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return bool(_OTHER_DOCUMENTS.search(text))
 
 
 def named_documents(normalized: str, library: dict[str, DocInfo]) -> list[DocInfo]:
@@ -340,6 +360,8 @@ def scope_for(question: str, library: dict[str, DocInfo], regions: Regions, regi
         regional = frozenset()   # nothing else to lead over
     if set(named) == allowed and not leading:
         named = ()
+    if named and asks_other_documents(norm, named_infos):
+        named = ()   # 国家条例和辽宁脱贫规划分别…: searched and answered from every document, as if none were named
     national = frozenset()
     if not provinces and not places and any(library[d].region != NATIONAL for d in allowed):
         national = frozenset(d for d in allowed if library[d].region == NATIONAL)

@@ -212,3 +212,10 @@ def test_papers_or_a_procedure_must_be_stated_where_the_clause_speaks_of_what_is
 def test_a_deadline_stated_of_the_body_the_sentence_before_names_still_answers(library_kb):
     answer = library_kb.ask("村委会把五保评议意见报上去以后，乡镇政府要在多少天内拿出审核意见？")
     assert answer.outcome == "answered" and "20日内" in answer.answer
+
+
+def test_a_document_named_without_its_暂行_is_the_one_named(library_kb):
+    answer = library_kb.ask("吃低保的人有劳动能力，社区介绍了几回工作都不去，按社会救助办法会怎样？")
+    assert answer.signals["scope"]["named"] == ["社会救助暂行办法-2019-03-02"]
+    assert answer.citations[0].clause.clause_id == "社会救助暂行办法-2019-03-02/art045"
+    assert {c.clause.doc_id for c in answer.citations} == {"社会救助暂行办法-2019-03-02"}

@@ -50,6 +50,24 @@ def test_names_a_question_may_use():
     assert set(document_names("中华人民共和国慈善法", "全国", REGIONS)) == {"中华人民共和国慈善法", "慈善法"}
     assert "上海社会救助条例" in document_names("上海市社会救助条例", "上海市", REGIONS)
     assert document_names("辽宁省“十三五”脱贫攻坚规划", "辽宁省", REGIONS)  # ends in 规划
+    # as people say them: without 暂行, the plan period or 攻坚, with 的 after the region
+    assert "社会救助办法" in document_names("社会救助暂行办法", "全国", REGIONS)
+    assert {"辽宁脱贫规划", "辽宁的脱贫规划", "辽宁省脱贫攻坚规划"} <= set(document_names("辽宁省“十三五”脱贫攻坚规划", "辽宁省", REGIONS))
+    assert "河南扶贫条例" in document_names("河南省扶贫开发条例", "河南省", REGIONS)
+    assert "上海的社会救助条例" in document_names("上海市社会救助条例", "上海市", REGIONS)
+
+
+def test_a_question_asking_of_unnamed_documents_too_is_searched_in_all():
+    """国家条例和辽宁脱贫规划分别…: the plan is named, but the national regulation asked about is not; the answer may
+    come from both, as when nothing is named. A question naming both keeps both named."""
+    from qa.scope import asks_other_documents
+    lib = library(PLAN, {"doc_id": "reg", "title": "残疾预防和残疾人康复条例", "file": "reg.md"}, CHARITY_2023)
+    both = "0到6岁残疾儿童康复，国家条例和辽宁脱贫规划分别是怎么安排的？"
+    assert asks_other_documents(both, [lib["plan"]])
+    assert scope_for(both, lib, REGIONS).named == ()
+    assert scope_for("辽宁脱贫规划里残疾儿童康复是怎么安排的？", lib, REGIONS).named == ("plan",)
+    named_both = scope_for("残疾预防和残疾人康复条例和辽宁脱贫规划分别是怎么安排的？", lib, REGIONS).named
+    assert set(named_both) == {"plan", "reg"}
 
 
 def test_the_current_edition_answers_by_default():
