@@ -219,3 +219,9 @@ def test_a_document_named_without_its_暂行_is_the_one_named(library_kb):
     assert answer.signals["scope"]["named"] == ["社会救助暂行办法-2019-03-02"]
     assert answer.citations[0].clause.clause_id == "社会救助暂行办法-2019-03-02/art045"
     assert {c.clause.doc_id for c in answer.citations} == {"社会救助暂行办法-2019-03-02"}
+
+
+def test_money_earned_in_plain_words_is_income(library_kb):
+    """挣的钱 is 收入: the article on a new job's earnings left out of the family's income leads."""
+    answer = library_kb.ask("浙江的低保家庭，女儿刚上班挣的钱要不要算进家里？")
+    assert answer.citations[0].clause.clause_id == "浙江省社会救助条例-2020-09-24/art050"
