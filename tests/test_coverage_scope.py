@@ -225,7 +225,7 @@ def test_everyday_words_and_the_taggers_cuts_are_not_unknown_subjects(kb):
 
 
 @pytest.mark.parametrize("question", ["一个月能拿多少生活补助？", "在成都吃低保一个月能领好多钱嘛", "孤儿一年有多少养育金？",
-                                      "赡养费按收入的多少比例给？", "烈士家属的抚恤金每年是多少？", "丧葬费给多少"])
+                                      "赡养费按收入的多少比例给？", "烈士家属的抚恤金每年是多少？", "丧葬费给多少", "每人每月到底是多少钞票？"])
 def test_amounts_asked_in_other_words_are_amount_questions(question):
     assert {name for name, _ in answer_types(question)} & {"money", "percent"}
 
