@@ -323,3 +323,17 @@ def test_an_amount_must_be_stated_where_the_clause_speaks_of_what_is_asked():
     hit2 = Hit(Clause("x/art10", "x", "某市社会救助条例", [], "article", listed, 0, len(listed)), 1.0)
     stated = stating_sentences([hit2], lambda t: found_share({"临时救助": 1.0}, t, {}))
     assert any("一般情形" in x and "标准如下" in x for x in stated)
+
+
+def test_which_places_by_number_needs_a_clause_listing_them():
+    """具体是哪15个 is not answered by the sentence counting them (15个省扶贫开发工作重点县); a list of short names
+    (朝阳、建平、喀左…) answers 哪10个县; 哪五个方面 asks for no places."""
+    assert unmet_answer_type("规划里说的15个重点县，具体是哪15个？",
+                             "规划范围包括12个市、15个省扶贫开发工作重点县(以下简称重点县)、有扶贫任务的非重点县(市、区)") == "places"
+    assert unmet_answer_type("辽西北具体是哪10个县（市）？", "辽西北10县(市)包括朝阳、建平、喀左、北票、凌源、建昌、义县、阜新、彰武、西丰") is None
+    assert "places" not in [name for name, _ in answer_types("五保具体是保哪五个方面？")]
+
+
+@pytest.mark.parametrize("question, kind", [("收入监测线今年定的是多少？", "money"), ("五保供养证书丢了，怎么补办？", "procedure")])
+def test_a_threshold_line_and_a_replacement_are_kinds_of_fact_asked(question, kind):
+    assert kind in [name for name, _ in answer_types(question)]
