@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 from indexer.normalize import normalize_uncached
@@ -316,7 +318,7 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
     years = [t for t in times_mentioned(analysis.normalized) if t not in corpus_years]
     # a place asked about (its figures, its list, its date), not a place the asker comes from
     places = unknown_places(asked, mentions) if mentions and analysis.qtype not in ("yesno", "other") else []
-    titles = unknown_titles(analysis.normalized, mentions) if mentions else []
+    titles = unknown_titles(analysis.normalized, mentions) + unheld_fields(analysis.normalized, mentions) if mentions else []
     unexplained = [w for w in analysis.unknown_terms if w not in explained]
     titles += unknown_names(analysis.normalized, unexplained, analysis.tokens,
                             known=lambda w: w in explained or (mentions is not None and mentions(w)))
@@ -387,6 +389,34 @@ def unknown_awards(normalized_question: str, tokens: list[str], known: Callable[
             name = max(words, key=len) + "奖"
             if not known(name) and name not in out:
                 out.append(name)
+    return out
+
+
+FIELDS_FILE = Path(__file__).resolve().parent.parent / "indexer" / "vocab" / "fields.tsv"
+
+
+@lru_cache(maxsize=2)
+def load_fields(path: Path = FIELDS_FILE) -> dict[str, str]:
+    """term → the law or field it belongs to (indexer/vocab/fields.tsv): things of other fields of law."""
+    out: dict[str, str] = {}
+    if Path(path).exists():
+        for raw in Path(path).read_text(encoding="utf-8").splitlines():
+            if raw.strip() and not raw.startswith("#") and "\t" in raw:
+                term, law = raw.split("\t", 1)
+                out[normalize_uncached(term.strip())] = law.strip()
+    return out
+
+
+def unheld_fields(normalized_question: str, mentions: Callable[[str], bool],
+                  fields: dict[str, str] | None = None) -> list[str]:
+    """Things of another field of law the question asks about, which no indexed document uses (劳动合同, 个人所得税,
+    遗嘱, 驾驶证): the collection does not hold that field's law, however many other words it shares with the
+    question. Longest first; a term inside a longer one found is not listed again."""
+    fields = load_fields() if fields is None else fields
+    out: list[str] = []
+    for term in sorted((t for t in fields if t in normalized_question), key=len, reverse=True):
+        if not any(term in o for o in out) and not mentions(term):
+            out.append(term)
     return out
 
 

@@ -337,3 +337,24 @@ def test_which_places_by_number_needs_a_clause_listing_them():
 @pytest.mark.parametrize("question, kind", [("收入监测线今年定的是多少？", "money"), ("五保供养证书丢了，怎么补办？", "procedure")])
 def test_a_threshold_line_and_a_replacement_are_kinds_of_fact_asked(question, kind):
     assert kind in [name for name, _ in answer_types(question)]
+
+
+def test_a_thing_of_a_field_of_law_the_collection_does_not_hold_is_named():
+    """劳动合同, 个人所得税, 遗嘱: things of other fields of law (indexer/vocab/fields.tsv); named only when no indexed
+    document uses the word, so a collection that holds the 劳动合同法 answers them."""
+    from qa.abstain import load_fields, unheld_fields
+    fields = {"劳动合同": "劳动合同法", "双倍工资": "劳动合同法", "个税": "个人所得税法", "个人所得税": "个人所得税法"}
+    nothing = lambda word: False
+    assert unheld_fields("厂里不给签劳动合同，能要双倍工资吗？", nothing, fields) == ["劳动合同", "双倍工资"]
+    assert unheld_fields("个人所得税怎么交", nothing, fields) == ["个人所得税"]   # not 个税 again inside it
+    assert unheld_fields("厂里不给签劳动合同怎么办", {"劳动合同"}.__contains__, fields) == []
+    assert unheld_fields("低保怎么申请", nothing, fields) == []
+    shipped = load_fields()
+    assert shipped["劳动合同"] == "劳动合同法" and "离婚" not in shipped and "退休" not in shipped
+
+
+@pytest.mark.parametrize("question", ["厂里一直不跟俺签劳动合同，能要双倍工资不？", "贫困户老人去世了，房子能由孙子继承吗？",
+                                      "个人所得税每年几月份汇算？", "低保户能用住房公积金贷款买房吗？",
+                                      "在外地住院，异地就医怎么报销？"])
+def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, question):
+    assert kb.ask(question).outcome == NOT_COVERED
