@@ -384,6 +384,14 @@ def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | No
 PARTIAL_LEAD = "{missing}。以下是文件中与此相关的规定，供参考："
 
 
+def not_covered_answer(text: str, absent: list[str]) -> str:
+    """The not-covered answer saying what the question names that no document mentions (劳动合同, 贵州, 2023),
+    right after saying that nothing answers it."""
+    if not absent or not text.startswith(NOT_COVERED):
+        return text
+    return NOT_COVERED + f"文件中没有提到：{'、'.join(absent)}。" + text[len(NOT_COVERED):]
+
+
 def partial_answer(missing: str, answer_text: str) -> str:
     """A partly covered question: what is missing first, then what the documents do say (cited)."""
     return PARTIAL_LEAD.format(missing=missing) + "\n" + answer_text

@@ -38,6 +38,15 @@ def test_questions_about_nothing_in_the_documents_are_not_covered(kb, question):
     assert "没有找到" in answer["answer"]
 
 
+@pytest.mark.parametrize("question, absent", [("个人所得税起征点现在是多少?", "个人所得税"), ("2030年的扶贫标准是多少?", "2030年"),
+                                              ("贵州的易地搬迁安置房多少钱一平?", "贵州")])
+def test_a_not_covered_answer_says_what_no_document_mentions(kb, question, absent):
+    answer = kb.ask(question).to_json()
+    assert answer["outcome"] == NOT_COVERED
+    assert answer["answer"].startswith("这些文件中没有找到能回答这个问题的规定。文件中没有提到：")
+    assert absent in answer["answer"].split("。")[1]
+
+
 def test_missing_statement_names_who_sets_the_figure():
     from qa.abstain import missing_statement
 
