@@ -176,6 +176,16 @@ class KnowledgeBase:
         rest = without_names(analysis.normalized, [self.doc_infos[d] for d in ids if d in self.doc_infos])
         return analysis if rest is None else self.analyze(rest)
 
+    def asked_tokens(self, analysis, searched, scope: Scope) -> list[str]:
+        """The question's words, less the issuer and edition words written before the documents it names (国务院的,
+        2016年版): the clauses of 《社会救助暂行办法》 never say 国务院. The names' own words stay: every clause of a
+        document is read with its title."""
+        if searched is analysis or not scope.named:
+            return analysis.tokens
+        titles = " ".join(self.doc_infos[d].title for d in scope.named if d in self.doc_infos)
+        kept = set(searched.tokens)
+        return [t for t in analysis.tokens if t in kept or t in titles]
+
     def _search(self, analysis, k: int, mode: str, filters: Filters | None = None, scope: Scope | None = None) -> list[Hit]:
         """Hits of one retrieval mode; with a scope, only its documents (pushed down to the backend), and its
         named documents and the asker's region raised (qa/scope.py)."""
@@ -202,7 +212,8 @@ class KnowledgeBase:
         searched = self.searched(analysis, scope)
         hits = self._search(searched, max(top_k, 10), mode, filters, scope)
         dense = self._search(searched, DENSE_SPREAD_DEPTH, "dense", filters)
-        salience = content_weights(analysis.tokens, self.retriever.idf, set(analysis.unknown_terms), self.question_words)
+        salience = content_weights(self.asked_tokens(analysis, searched, scope), self.retriever.idf,
+                                   set(analysis.unknown_terms), self.question_words)
         wordings = question_wordings(analysis.tokens, analysis.expansions,
                                      lambda t: self.tokenizer.tokenize(t, normalized=True))
 

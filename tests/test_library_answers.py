@@ -225,3 +225,10 @@ def test_money_earned_in_plain_words_is_income(library_kb):
     """挣的钱 is 收入: the article on a new job's earnings left out of the family's income leads."""
     answer = library_kb.ask("浙江的低保家庭，女儿刚上班挣的钱要不要算进家里？")
     assert answer.citations[0].clause.clause_id == "浙江省社会救助条例-2020-09-24/art050"
+
+
+def test_the_issuer_written_before_a_named_document_is_not_asked_of_its_clauses(library_kb):
+    """国务院的《自然灾害救助条例》哪天起施行: 第三十五条 names no 国务院, and still states the day asked."""
+    answer = library_kb.ask("国务院的《自然灾害救助条例》是从哪天起开始施行的？")
+    assert answer.outcome == "answered"
+    assert answer.citations[0].clause.clause_id == "自然灾害救助条例-2019-03-02/art035"
