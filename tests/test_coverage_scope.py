@@ -7,17 +7,21 @@ from qa.abstain import answer_types, missing_statement, unmet_answer_type
 from qa.types import ANSWERED, NOT_COVERED
 
 
+def asked_kinds(question: str) -> list[str]:
+    return [name for name, _ in answer_types(question)]
+
+
 # --- an amount asked with a verb of paying out, deducting or sharing (扣多少, 报销多少, 能分多少) -----------
 @pytest.mark.parametrize("question", ["个人所得税专项附加扣除里子女教育每月扣多少？", "生孩子的费用医保能报销多少？",
                                       "合作社的收益每户每年能分多少？", "残疾人的工资收入个人所得税能减征多少？",
                                       "交通事故能赔偿多少钱", "商业医疗保险能报多少"])
 def test_an_amount_taken_off_or_shared_out_is_a_money_question(question):
-    assert "money" in [name for name, _ in answer_types(question)]
+    assert "money" in asked_kinds(question)
 
 
 @pytest.mark.parametrize("question", ["闯红灯一次扣几分", "医保能报销几次", "一共分几档"])
 def test_counts_and_scores_asked_with_those_verbs_are_not_amounts(question):
-    assert "money" not in [name for name, _ in answer_types(question)]
+    assert "money" not in asked_kinds(question)
 
 
 def test_a_deduction_asked_is_unmet_by_a_clause_without_an_amount():
@@ -91,7 +95,7 @@ def test_a_headcount_asked_needs_a_clause_stating_one():
     assert unmet_answer_type("基金会的理事会最少要有几名理事？", "理事会是基金会的决策机构") == "headcount"
     assert unmet_answer_type("有多少位省级领导联系多少个县", "36位省级领导联系36个县") is None
     assert unmet_answer_type("理事会至少要有几名理事", "理事会由五至二十五名理事组成") is None
-    assert "headcount" not in [name for name, _ in answer_types("排在第几位")]
+    assert "headcount" not in asked_kinds("排在第几位")
 
 
 def test_how_to_do_it_asked_needs_a_clause_saying_where_or_through_whom():
@@ -104,8 +108,8 @@ def test_how_to_do_it_asked_needs_a_clause_saying_where_or_through_whom():
 
 def test_what_to_do_is_not_how_to_do_it():
     # "咋办" asks for help, not for a procedure: any clause on the subject answers it
-    assert "procedure" not in [name for name, _ in answer_types("家里交不上医药费，咋办")]
-    assert "procedure" not in [name for name, _ in answer_types("房子塌了怎么办？")]
+    assert "procedure" not in asked_kinds("家里交不上医药费，咋办")
+    assert "procedure" not in asked_kinds("房子塌了怎么办？")
 
 
 def test_how_a_figure_is_worked_out_needs_a_clause_stating_its_basis():
@@ -129,7 +133,7 @@ def test_grades_asked_need_a_clause_setting_them_out():
     assert unmet_answer_type("应急响应分几级？", "应急响应分为四级") is None
     assert unmet_answer_type("低保对象分成几类？", "一级为特困对象，二级为一般困难对象") is None
     assert unmet_answer_type("肢体残疾几级算重度？", "残疾人包括肢体残疾") == "grading"
-    assert "grading" not in [name for name, _ in answer_types("残疾分哪几类？")]   # a list, not a count
+    assert "grading" not in asked_kinds("残疾分哪几类？")   # a list, not a count
 
 
 def test_an_area_or_a_number_of_years_asked_needs_a_clause_stating_it():
@@ -149,7 +153,7 @@ def test_which_ones_by_name_needs_a_clause_naming_them():
     assert unmet_answer_type("具体是哪几家单位负责？", "由民政部门、财政部门、教育部门按照各自职责负责") is None
     # a list of activities (义演、义赛) names no one
     assert unmet_answer_type("募捐平台一共有几家？", "可以采取下列方式：举办义演、义赛、义卖、义展、义拍") == "names"
-    assert "names" not in [name for name, _ in answer_types("还把哪些家庭列为救助对象？")]
+    assert "names" not in asked_kinds("还把哪些家庭列为救助对象？")
     # a list of services (信息展示、捐赠支付) is not a list of bodies; a list of banks or a quoted name is
     assert unmet_answer_type("指定的平台有哪几家？", "平台提供公开募捐信息展示、捐赠支付、捐赠财产使用情况查询等服务") == "names"
     assert unmet_answer_type("有哪几家银行？", "由中国农业银行、中国邮政储蓄银行代发") is None
@@ -158,7 +162,7 @@ def test_which_ones_by_name_needs_a_clause_naming_them():
 
 @pytest.mark.parametrize("question", ["个人所得税能按多大比例扣除？", "按收入的多高比例交？"])
 def test_a_ratio_asked_as_how_large_is_a_percentage_question(question):
-    assert "percent" in [name for name, _ in answer_types(question)]
+    assert "percent" in asked_kinds(question)
     assert unmet_answer_type(question, "捐赠支出准予结转以后三年内扣除") == "percent"
     assert unmet_answer_type(question, "在年度利润总额百分之十二以内的部分，准予扣除") is None
 
@@ -166,12 +170,12 @@ def test_a_ratio_asked_as_how_large_is_a_percentage_question(question):
 @pytest.mark.parametrize("question", ["低保家庭存款上限是多少？", "家里人均存款超过多少就不能吃低保了？",
                                       "大病保险起付线是多少？", "公租房租金每平方米每月收多少？"])
 def test_a_limit_on_money_held_or_a_charge_is_an_amount_question(question):
-    assert "money" in [name for name, _ in answer_types(question)]
+    assert "money" in asked_kinds(question)
 
 
 @pytest.mark.parametrize("question", ["收多少人？", "存款超过多少个月", "收入上限是几年前定的？"])
 def test_counts_asked_near_those_words_are_not_amounts(question):
-    assert "money" not in [name for name, _ in answer_types(question)]
+    assert "money" not in asked_kinds(question)
 
 
 def test_an_award_no_document_names_is_an_unknown_name():
@@ -193,14 +197,14 @@ def test_an_award_no_document_names_is_an_unknown_name():
 def test_a_calendar_year_asked_needs_a_sentence_naming_a_year():
     assert unmet_answer_type("贫困县最后是在哪一年全部脱贫摘帽的？", "建立健全贫困县退出机制，明确退出标准和程序") == "year"
     assert unmet_answer_type("要比哪一年翻一番？", "农民人均可支配收入比2010年翻一番") is None
-    assert "year" not in [name for name, _ in answer_types("哪一年级的学生能领补助？")]
+    assert "year" not in asked_kinds("哪一年级的学生能领补助？")
 
 
 def test_a_window_named_is_not_a_window_asked_for():
-    kinds = [name for name, _ in answer_types("受理窗口周六上不上班？早上几点开门？")]
+    kinds = asked_kinds("受理窗口周六上不上班？早上几点开门？")
     assert kinds == ["hours"]
     assert unmet_answer_type("受理窗口周六上不上班？早上几点开门？", "街道办事处应当建立统一受理社会救助申请的窗口") == "hours"
-    assert "window" in [name for name, _ in answer_types("到乡里哪个窗口办？")]
+    assert "window" in asked_kinds("到乡里哪个窗口办？")
 
 
 def test_what_was_achieved_in_all_is_an_actual_result_asked():
@@ -261,14 +265,14 @@ def test_asked_how_to_apply_the_clause_saying_where_leads(tmp_path):
 @pytest.mark.parametrize("question", ["易地搬迁最后实际搬了多少户？", "农村公路到2020年底实际建成了多少公里？",
                                       "十三五的减贫目标最后完成了吗？"])
 def test_an_actual_result_asked_is_not_answered_by_a_target(question):
-    assert "actual" in [name for name, _ in answer_types(question)]
+    assert "actual" in asked_kinds(question)
     assert unmet_answer_type(question, "到2020年，完成易地扶贫搬迁5万人，新建改建农村公路1万公里") == "actual"
 
 
 def test_a_clause_reporting_a_result_answers_what_was_achieved():
     assert unmet_answer_type("十二五期间实际减少了多少贫困人口？", "十二五期间，全省累计减少农村贫困人口200万人") is None
     # asking for a target is not asking for a result
-    assert "actual" not in [name for name, _ in answer_types("十三五的减贫目标是多少？")]
+    assert "actual" not in asked_kinds("十三五的减贫目标是多少？")
 
 
 def test_a_named_scheme_no_document_knows_is_an_unknown_name():
@@ -331,12 +335,12 @@ def test_which_places_by_number_needs_a_clause_listing_them():
     assert unmet_answer_type("规划里说的15个重点县，具体是哪15个？",
                              "规划范围包括12个市、15个省扶贫开发工作重点县(以下简称重点县)、有扶贫任务的非重点县(市、区)") == "places"
     assert unmet_answer_type("辽西北具体是哪10个县（市）？", "辽西北10县(市)包括朝阳、建平、喀左、北票、凌源、建昌、义县、阜新、彰武、西丰") is None
-    assert "places" not in [name for name, _ in answer_types("五保具体是保哪五个方面？")]
+    assert "places" not in asked_kinds("五保具体是保哪五个方面？")
 
 
 @pytest.mark.parametrize("question, kind", [("收入监测线今年定的是多少？", "money"), ("五保供养证书丢了，怎么补办？", "procedure")])
 def test_a_threshold_line_and_a_replacement_are_kinds_of_fact_asked(question, kind):
-    assert kind in [name for name, _ in answer_types(question)]
+    assert kind in asked_kinds(question)
 
 
 def test_a_thing_of_a_field_of_law_the_collection_does_not_hold_is_named():
