@@ -30,7 +30,7 @@ from .facts import split_sentences
 from .focus import lead_with_need
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever
 from .scope import (Scope, apply_scope, edition_note, keep_scope_lead, library_of, named_only, scope_for,
-                    unheld_statement, without_names)
+                    unheld_regional_documents, unheld_statement, without_names)
 from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
@@ -232,6 +232,9 @@ class KnowledgeBase:
                 hits = [lead] + [h for h in hits if h.clause.clause_id != lead.clause.clause_id]
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
+        # another region's document of a kind held for one region only (吉林的脱贫攻坚规划): not held, not covered
+        sig.unknown_places += [d for d in unheld_regional_documents(analysis.normalized, self.doc_infos, self.regions)
+                               if d not in sig.unknown_places]
         if scope.unheld and sig.unmet_answer_type is None:   # an edition the collection does not hold
             sig.unmet_answer_type = "edition"
         # the answer is built from what is asked of the named documents, not from their names

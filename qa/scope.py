@@ -233,6 +233,41 @@ def asks_other_documents(normalized: str, named: list[DocInfo]) -> bool:
     return bool(_OTHER_DOCUMENTS.search(text))
 
 
+def unheld_regional_documents(normalized: str, library: dict[str, DocInfo], regions: Regions) -> list[str]:
+    """Another region's document of a kind the collection holds for its own region only: 吉林的脱贫攻坚规划 when only
+    辽宁's plan is held, 江苏省社会救助条例 when only 浙江's and 上海's are. The region must stand right before the
+    name (吉林的…, 江苏省…), and lie outside the held documents' regions (杭州的社会救助条例 is 浙江's)."""
+    held = {(info.region, local) for info in library.values() for local in _local_names(info, regions)}
+    text = _PERIOD_MARK.sub("", normalized)   # 吉林的十三五脱贫攻坚规划 → 吉林的脱贫攻坚规划
+    out: list[str] = []
+    for _, local in sorted(held, key=lambda x: -len(x[1])):
+        for m in re.finditer(re.escape(local), text):
+            before = text[:m.start()].removesuffix("的")
+            form, region = next(((f, r) for f, r in regions.forms if before.endswith(f)), (None, None))
+            if region is None or any(reg in (region.name, region.province) for reg, name in held if name == local):
+                continue
+            name = f"《{form}{local}》"
+            if not any(name[1:-1] in o for o in out):
+                out.append(name)
+    return out
+
+
+def _local_names(info: DocInfo, regions: Regions) -> set[str]:
+    """A regional document's names without its region (社会救助条例, 脱贫攻坚规划): how another region's would be named."""
+    reg = regions.by_name.get(info.region)
+    if reg is None:
+        return set()
+    forms = sorted({reg.name, *reg.short}, key=len, reverse=True)
+    out = set()
+    for n in info.names:
+        form = next((f for f in forms if n.startswith(f)), None)
+        if form is not None:
+            local = n[len(form):].removeprefix("的")
+            if len(local) >= 4 and _NAME_END.search(local):
+                out.add(local)
+    return out
+
+
 def named_documents(normalized: str, library: dict[str, DocInfo]) -> list[DocInfo]:
     """Documents whose name the question contains (a year written inside it aside), every edition of a
     named work."""

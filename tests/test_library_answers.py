@@ -232,3 +232,8 @@ def test_the_issuer_written_before_a_named_document_is_not_asked_of_its_clauses(
     answer = library_kb.ask("国务院的《自然灾害救助条例》是从哪天起开始施行的？")
     assert answer.outcome == "answered"
     assert answer.citations[0].clause.clause_id == "自然灾害救助条例-2019-03-02/art035"
+
+
+def test_another_provinces_regulation_of_a_held_kind_is_not_covered(library_kb):
+    answer = library_kb.ask("江苏省社会救助条例里，临时救助一次最多给多少钱？")
+    assert answer.outcome == "not_covered" and "《江苏省社会救助条例》" in answer.answer.split("。")[1]

@@ -201,3 +201,19 @@ def test_a_scope_that_raises_nothing_keeps_the_order_the_hits_came_in():
     ranked[1].score = 2.0   # the interleaved aspect hit
     kept = apply_scope(ranked, Scope(allowed=frozenset({"relief", "zj", "cq"})))
     assert [h.clause.doc_id for h in kept] == ["relief", "zj", "cq"]
+
+
+def test_another_regions_document_of_a_kind_held_for_one_region_is_not_held():
+    """吉林的脱贫攻坚规划 is not 辽宁's plan; 江苏省社会救助条例 is neither 浙江's nor 上海's; 杭州's is 浙江's own."""
+    from indexer.normalize import normalize
+    from qa.scope import unheld_regional_documents
+
+    def unheld(question):
+        return unheld_regional_documents(normalize(question), LIB, REGIONS)
+
+    assert unheld("辽宁和吉林的十三五脱贫攻坚规划，减贫目标哪个高？") == ["《吉林脱贫攻坚规划》"]
+    assert unheld("江苏省社会救助条例规定的临时救助标准是多少？") == ["《江苏省社会救助条例》"]
+    assert unheld("广东低保条例规定低保标准多少") == ["《广东低保条例》"]
+    assert unheld("杭州的社会救助条例怎么说低保边缘？") == []
+    assert unheld("上海市社会救助条例2024年改了啥") == [] and unheld("重庆低保条例对财产怎么规定") == []
+    assert unheld("我是江苏的，按社会救助条例低保怎么申请？") == []
