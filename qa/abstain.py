@@ -38,7 +38,8 @@ ANSWER_TYPES = (
     # what the asker pays (上技校得花多少钱): "free" answers it; what is paid out (补多少钱) needs a figure
     ("cost", re.compile(r"(花|交|付|掏|缴)[^,，。?？!！]{0,3}(多少|几)|(要|收|出)多少钱|(学费|收费).{0,4}(多少|几)"),
      re.compile(rf"\d[\d.,]*\s*(万|亿|千)?元|[{_CN_NUMERAL}]+元|{_FREE}")),
-    ("money", re.compile(rf"(钱|元|块|工资|薪|金额|额度|租金|费用|价格|补贴标准|补助标准).{{0,6}}{_QUANTITY}"
+    # (贷点钱养几头牛 counts cattle: 几 before a measure word of things counts them)
+    ("money", re.compile(rf"(钱|元|块|工资|薪|金额|额度|租金|费用|价格|补贴标准|补助标准).{{0,6}}{_QUANTITY}(?!头|只|口|亩|间|台|辆|棵|匹|个|次)"
                          rf"|{_QUANTITY}.{{0,4}}(钱|元|块|工资|金额|钞票|票子)|(补|补助|补贴|发|给|领|拿|贷|借)(多少|好多|几)(?!个|人|户|次|项|年)"
                          # an amount named by what it is (多少供养金, 多少抚养费, 好多生活费)
                          rf"|(多少|好多)[^,，。?？!！]{{0,4}}(金|费)(?![额融属])"
