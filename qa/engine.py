@@ -30,7 +30,7 @@ from .facts import split_sentences
 from .focus import lead_with_need
 from .retrieve import CANDIDATES, RetrievalConfig, Retriever
 from .scope import (Scope, apply_scope, edition_note, keep_scope_lead, library_of, named_only, scope_for,
-                    unheld_regional_documents, unheld_statement, without_names)
+                    regional_kinds, unheld_regional_documents, unheld_statement, without_names)
 from .types import NOT_COVERED, PARTIAL, Answer, Hit
 
 MODES = ("bm25", "dense", "hybrid", "full")
@@ -176,6 +176,11 @@ class KnowledgeBase:
         rest = without_names(analysis.normalized, [self.doc_infos[d] for d in ids if d in self.doc_infos])
         return analysis if rest is None else self.analyze(rest)
 
+    @functools.cached_property
+    def regional_kinds(self) -> dict[str, frozenset[str]]:
+        """Names of regional documents without their region → the regions holding one (qa/scope.py)."""
+        return regional_kinds(self.doc_infos, self.regions)
+
     def asked_tokens(self, analysis, searched, scope: Scope) -> list[str]:
         """The question's words, less the issuer and edition words written before the documents it names (国务院的,
         2016年版): the clauses of 《社会救助暂行办法》 never say 国务院. The names' own words stay: every clause of a
@@ -233,7 +238,7 @@ class KnowledgeBase:
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
         # another region's document of a kind held for one region only (吉林的脱贫攻坚规划): not held, not covered
-        sig.unknown_places += [d for d in unheld_regional_documents(analysis.normalized, self.doc_infos, self.regions)
+        sig.unknown_places += [d for d in unheld_regional_documents(analysis.normalized, self.regional_kinds, self.regions)
                                if d not in sig.unknown_places]
         if scope.unheld and sig.unmet_answer_type is None:   # an edition the collection does not hold
             sig.unmet_answer_type = "edition"

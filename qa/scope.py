@@ -233,18 +233,26 @@ def asks_other_documents(normalized: str, named: list[DocInfo]) -> bool:
     return bool(_OTHER_DOCUMENTS.search(text))
 
 
-def unheld_regional_documents(normalized: str, library: dict[str, DocInfo], regions: Regions) -> list[str]:
-    """Another region's document of a kind the collection holds for its own region only: 吉林的脱贫攻坚规划 when only
-    辽宁's plan is held, 江苏省社会救助条例 when only 浙江's and 上海's are. The region must stand right before the
-    name (吉林的…, 江苏省…), and lie outside the held documents' regions (杭州的社会救助条例 is 浙江's)."""
-    held = {(info.region, local) for info in library.values() for local in _local_names(info, regions)}
+def regional_kinds(library: dict[str, DocInfo], regions: Regions) -> dict[str, frozenset[str]]:
+    """A regional document's name without its region (社会救助条例, 脱贫攻坚规划) → the regions holding one."""
+    out: dict[str, set[str]] = {}
+    for info in library.values():
+        for local in _local_names(info, regions):
+            out.setdefault(local, set()).add(info.region)
+    return {local: frozenset(held) for local, held in out.items()}
+
+
+def unheld_regional_documents(normalized: str, kinds: dict[str, frozenset[str]], regions: Regions) -> list[str]:
+    """Another region's document of a kind the collection holds for its own region only (`kinds`: `regional_kinds`):
+    吉林的脱贫攻坚规划 when only 辽宁's plan is held, 江苏省社会救助条例 when only 浙江's and 上海's are. The region must
+    stand right before the name (吉林的…, 江苏省…), and lie outside the regions holding one (杭州的社会救助条例 is 浙江's)."""
     text = _PERIOD_MARK.sub("", normalized)   # 吉林的十三五脱贫攻坚规划 → 吉林的脱贫攻坚规划
     out: list[str] = []
-    for _, local in sorted(held, key=lambda x: -len(x[1])):
+    for local in sorted((k for k in kinds if k in text), key=len, reverse=True):
         for m in re.finditer(re.escape(local), text):
             before = text[:m.start()].removesuffix("的")
             form, region = next(((f, r) for f, r in regions.forms if before.endswith(f)), (None, None))
-            if region is None or any(reg in (region.name, region.province) for reg, name in held if name == local):
+            if region is None or region.name in kinds[local] or region.province in kinds[local]:
                 continue
             name = f"《{form}{local}》"
             if not any(name[1:-1] in o for o in out):

@@ -206,10 +206,10 @@ def test_a_scope_that_raises_nothing_keeps_the_order_the_hits_came_in():
 def test_another_regions_document_of_a_kind_held_for_one_region_is_not_held():
     """吉林的脱贫攻坚规划 is not 辽宁's plan; 江苏省社会救助条例 is neither 浙江's nor 上海's; 杭州's is 浙江's own."""
     from indexer.normalize import normalize
-    from qa.scope import unheld_regional_documents
+    from qa.scope import regional_kinds, unheld_regional_documents
 
     def unheld(question):
-        return unheld_regional_documents(normalize(question), LIB, REGIONS)
+        return unheld_regional_documents(normalize(question), regional_kinds(LIB, REGIONS), REGIONS)
 
     assert unheld("辽宁和吉林的十三五脱贫攻坚规划，减贫目标哪个高？") == ["《吉林脱贫攻坚规划》"]
     assert unheld("江苏省社会救助条例规定的临时救助标准是多少？") == ["《江苏省社会救助条例》"]
