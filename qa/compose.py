@@ -33,8 +33,6 @@ class Sentence:
     score: float
 
 
-
-
 REPEAT_CREDIT = 0.3  # what a concept's second and further wordings in one sentence add, as a share
 
 
@@ -187,15 +185,18 @@ def select_hits(hits: list[Hit], top_k: int) -> list[Hit]:
 
 
 def compose_answer(analysis: Analysis, hits: list[Hit], top_k: int, abstained: bool, terms: dict[str, float],
-                   siblings=None, groups: dict[str, str] | None = None) -> tuple[str, list[Citation], list[dict]]:
+                   siblings=None, groups: dict[str, str] | None = None,
+                   absent: list[str] = ()) -> tuple[str, list[Citation], list[dict]]:
     """(answer text, citations, structured points).
 
     `terms` weighs the question's words (see Retriever.question_terms); `siblings(clause)` gives the
-    clauses under the same heading, used to answer "哪几项" with the whole enumeration.
+    clauses under the same heading, used to answer "哪几项" with the whole enumeration. A not-covered answer
+    (`abstained`) says what the question names that no document mentions (`absent`: 劳动合同, 贵州, 2023年).
     """
     if abstained:
         citations = [Citation(n, h.clause, [], h.score, h.aspect) for n, h in enumerate(hits[:3], 1)]
-        return NOT_COVERED + (NEAREST_NOTE if citations else ""), citations, []
+        said = f"文件中没有提到：{'、'.join(absent)}。" if absent else ""
+        return NOT_COVERED + said + (NEAREST_NOTE if citations else ""), citations, []
     citations: list[Citation] = []
     points: list[dict] = []
     # a list of the heading asked about, never of one the household's situation brought in (qa/focus.py)
@@ -382,14 +383,6 @@ def render_answer(analysis: Analysis, points: list[dict], items: list[dict] | No
 
 
 PARTIAL_LEAD = "{missing}。以下是文件中与此相关的规定，供参考："
-
-
-def not_covered_answer(text: str, absent: list[str]) -> str:
-    """The not-covered answer saying what the question names that no document mentions (劳动合同, 贵州, 2023),
-    right after saying that nothing answers it."""
-    if not absent or not text.startswith(NOT_COVERED):
-        return text
-    return NOT_COVERED + f"文件中没有提到：{'、'.join(absent)}。" + text[len(NOT_COVERED):]
 
 
 def partial_answer(missing: str, answer_text: str) -> str:

@@ -21,7 +21,7 @@ from indexer.vocabulary import default_vocabulary
 from .abstain import (DEFINITION_DEPTH, asks_definition, clause_context, defining_hit, missing_statement, signals,
                       stating_hit, times_mentioned)
 from .analyze import analyze_question, explained_words
-from .compose import MAX_POINTS, compose_answer, not_covered_answer, partial_answer
+from .compose import MAX_POINTS, compose_answer, partial_answer
 from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
                        found_share, load_model, measure, question_wordings, states_asked_kind)
 from .documents import Library
@@ -253,10 +253,10 @@ class KnowledgeBase:
         outcome, probability = decide_outcome(features, sig, self.coverage_model) if hits else (NOT_COVERED, 0.0)
         missing = ""
         if outcome == NOT_COVERED:
-            text, citations, points = compose_answer(searched, hits, top_k, True, weights)
-            # what the question names that no document mentions: a place, a year, a title, a named scheme, a field of law
+            # saying what the question names that no document mentions: a place, a year, a title, a scheme, a field of law
             years = [f"{y}年" if y.isdigit() else y for y in sig.unknown_years]
-            text = not_covered_answer(text, list(dict.fromkeys(sig.unknown_places + years)))
+            text, citations, points = compose_answer(searched, hits, top_k, True, weights,
+                                                     absent=list(dict.fromkeys(sig.unknown_places + years)))
         elif outcome == PARTIAL:
             missing = (unheld_statement(scope, self.doc_infos) if sig.unmet_answer_type == "edition"
                        else missing_statement(sig.unmet_answer_type, [c.clause.text for c in citations]))
