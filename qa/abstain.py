@@ -19,7 +19,7 @@ from typing import Callable
 
 from indexer.normalize import normalize_uncached
 
-from .facts import split_sentences
+from .facts import split_sentences, states_figure
 from .types import Analysis, Hit
 
 _QUANTITY = r"(多少|好多|几|若干|什么标准|啥标准|标准是)"   # 好多钱: 多少钱 in southwestern speech
@@ -131,7 +131,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
-                "years": "具体年限", "year": "具体年份", "edition": "所问的版本", "names": "具体名单", "places": "具体名单", "scoped": "所问年份或地方的具体数字"}
+                "years": "具体年限", "year": "具体年份", "figure": "所问的具体数字", "edition": "所问的版本", "names": "具体名单", "places": "具体名单", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
@@ -193,6 +193,39 @@ def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | 
 # kinds of fact often stated in a sentence whose subject the one before it names ("…报乡镇人民政府审核。乡镇人民政府
 # 应当自收到评议意见之日起20日内提出审核意见"): looked for in the whole clause, not in a sentence
 CARRIED_KINDS = frozenset({"deadline"})
+
+
+# kinds of figure: asked of a thing (存款超过多少, 过渡期是几年), stated of that thing
+# (a deadline or a number of years is asked of an action: 乡镇多少天内出审核意见, 禁止多少年内担任)
+FIGURE_KINDS = frozenset({"cost", "money", "percent", "score", "headcount", "area"})
+
+
+def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str]]) -> str | None:
+    """The kind of figure asked for when no sentence of the best clauses states one of the thing it is asked
+    of (`analysis.measured`, in its own or its alias's wording): 浙江家里存款超过多少就不能吃低保 is not
+    answered by 人均月收入在最低生活保障标准一点五倍以下, nor 过渡期是几年 by a plan's 2020年."""
+    if not analysis.measured:
+        return None
+    asked = answer_types(analysis.normalized)
+    kinds = [(name, evidence) for name, evidence in asked if name in FIGURE_KINDS]
+    if not kinds and (asked or analysis.qtype != "number"):   # a deadline, a day, a procedure… is asked of an action
+        return None
+    # a rate is stated as what it is of (覆盖率 → 农村社区综合服务设施覆盖50%的建档立卡贫困村)
+    names = [w for m in analysis.measured for w in (m, *wordings.get(m, ()), *([m[:-1]] if m.endswith("率") else []))]
+
+    def states(piece: str) -> bool:
+        return any(e.search(piece) for _, e in kinds) if kinds else states_figure(piece)
+
+    for hit in hits[:3]:
+        text = normalize_uncached(hit.clause.text)
+        pieces, lead = [], ""
+        for start, end in split_sentences(text):
+            pieces.append(lead + text[start:end])
+            if text[start:end].rstrip().endswith(("：", ":")):
+                lead = text[start:end]
+        if any(any(n in piece for n in names) and states(piece) for piece in pieces):
+            return None
+    return kinds[0][0] if kinds else "figure"
 
 
 def stating_sentences(hits: list[Hit], about: Callable[[str], float]) -> list[str]:
@@ -297,7 +330,8 @@ def unknown_places(places: list[str], mentions: Callable[[str], bool]) -> list[s
 
 def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
             explained: set[str], mentions: Callable[[str], bool] | None = None,
-            about: Callable[[str], float] | None = None) -> AbstainSignals:
+            about: Callable[[str], float] | None = None,
+            wordings: dict[str, list[str]] | None = None) -> AbstainSignals:
     """The logical signals of one question; `explained` are question words a synonym or concept covers;
     `about(text)` is the share of the question's salient content a text contains (qa/coverage.py)."""
     texts = [normalize_uncached(clause_context(h.clause)) for h in hits[:3]]
@@ -311,6 +345,8 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
         # the fact must be stated where the clause speaks of what is asked: 上海低保标准是多少 is not answered by
         # the 倍 of the same article's 临时救助 sentence, 迁户口要带啥证件 not by a 低保 article's 户口
         unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)))
+    if unmet is None and wordings is not None:
+        unmet = unmeasured(analysis, hits, wordings)
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     if unmet is None:
         unmet = unmet_scope(analysis, texts, asked)

@@ -236,7 +236,8 @@ class KnowledgeBase:
                 lead = deeper[defining]
                 hits = [lead] + [h for h in hits if h.clause.clause_id != lead.clause.clause_id]
         sig = signals(analysis, hits, self.corpus_years,
-                      explained_words(analysis, self.vocabulary), self.place_known(scope), about=about)
+                      explained_words(analysis, self.vocabulary), self.place_known(scope), about=about,
+                      wordings=wordings)
         # another region's document of a kind held for one region only (吉林的脱贫攻坚规划): not held, not covered
         sig.unknown_places += [d for d in unheld_regional_documents(analysis.normalized, self.regional_kinds, self.regions)
                                if d not in sig.unknown_places]

@@ -20,6 +20,7 @@ class Analysis:
     unknown_terms: list[str] = field(default_factory=list)  # salient words the corpus never uses
     corrections: list[list[str]] = field(default_factory=list)  # [typo, fix] pairs applied to the question
     places: list[str] = field(default_factory=list)         # place names the question mentions (贵州, 阜新市)
+    measured: list[str] = field(default_factory=list)       # what a figure is asked of (存款 in 存款超过多少)
 
     @property
     def expanded_terms(self) -> list[str]:
@@ -28,7 +29,8 @@ class Analysis:
     def to_json(self) -> dict:
         return {"profile": self.profile, "conditions": self.conditions, "topics": self.topics, "needs": self.needs,
                 "expanded_terms": self.expanded_terms, "qtype": self.qtype, "tokens": self.tokens,
-                "unknown_terms": self.unknown_terms, "corrections": self.corrections, "places": self.places}
+                "unknown_terms": self.unknown_terms, "corrections": self.corrections, "places": self.places,
+                "measured": self.measured}
 
 
 @dataclass

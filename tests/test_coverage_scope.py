@@ -362,3 +362,39 @@ def test_a_thing_of_a_field_of_law_the_collection_does_not_hold_is_named():
                                       "在外地住院，异地就医怎么报销？"])
 def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, question):
     assert kb.ask(question).outcome == NOT_COVERED
+
+
+# --- a figure is asked of a thing, and must be stated of that thing (存款超过多少, 过渡期是几年) -------------
+@pytest.mark.parametrize("question, measured", [
+    ("家里银行存款有多少就不能评困难户了？", ["银行存款", "存款"]), ("搬迁安置的过渡期一共几年？", ["过渡期"]),
+    ("每个村要建多少个卫生室？", ["卫生室"]), ("丧葬补助金一个人大概是多少？", ["补助金"]),
+    ("自来水普及率目标是多少？", ["自来水普及率", "普及率"]),
+    # an action between: the figure is of the fine or the deadline, not of who pays or acts
+    ("出假证明的单位负责人要罚多少钱？", []), ("乡镇政府几天内出审核意见？", []),
+    # several, not how many; a month, not a figure
+    ("社区给他介绍了好几回工作他都不去", []), ("做了几百个小时的志愿服务", []), ("每年几月底前要报送灾情？", []),
+])
+def test_the_thing_a_figure_is_asked_of(kb, question, measured):
+    assert kb.analyze(question).measured == measured
+
+
+def measured_kb(tmp_path):
+    from qa.engine import open_knowledge_base
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "rules.txt").write_text(
+        "困难群众救助办法\n"
+        "第一条 为了保障困难群众基本生活，制定本办法。\n"
+        "第二条 困难群众的认定，以家庭成员人均月收入低于当地最低生活保障标准一点五倍为条件。\n"
+        "第三条 临时救助金按每人每次不超过3000元发放。困难群众的存款、房产等家庭财产状况应当如实申报。\n", encoding="utf-8")
+    return open_knowledge_base(tmp_path / "index", corpus)
+
+
+def test_a_figure_of_another_thing_does_not_answer_the_figure_asked(tmp_path):
+    """存款 is named, and a multiple of the standard is stated, but never of the 存款: not answered; the 临时救助金's
+    figure is stated of it: answered."""
+    kb = measured_kb(tmp_path)
+    asked = kb.ask("困难群众家里的存款超过多少就不能认定了？")
+    assert asked.outcome != ANSWERED and asked.signals["unmet_answer_type"] == "money", asked.signals
+    assert kb.ask("临时救助金每人每次最多发多少钱？").outcome == ANSWERED
