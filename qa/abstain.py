@@ -31,8 +31,9 @@ _AMOUNT = re.compile(rf"\d[\d.,]*\s*(万|亿|千)?元|\d[\d.,]*\s*亿|[{_CN_NUME
 _FREE = r"免费|免除|免收|免交|全免|减免|不收费|免学费|免费用"   # "free" answers "how much does it cost"
 # what a body's name ends with (中国建设银行, 腾讯公益平台, 协和医院): a list of them names which ones
 _BODY = r"(?:公司|银行|医院|学校|大学|学院|平台|网站|网|基金会|协会|学会|中心|集团|合作社|委员会|研究院|研究所|部门|单位|机关|机构|政府|局|厅)"
-# a place's name (建平县, 朝阳, 北票市): a few characters, not a description (有扶贫任务的非重点县, 12个市)
-_PLACE_NAME = r"[\u4e00-\u9fff]{1,4}(?:[(（][^()（）]{1,6}[)）])?"
+# a place's name (建平县, 朝阳, 北票市): a few characters, not a description (有扶贫任务的非重点县, 12个市) nor a
+# four-character phrase of a list of duties (目标确定、资金投入、组织动员)
+_PLACE_NAME = r"[\u4e00-\u9fff]{1,3}(?:[(（][^()（）]{1,6}[)）])?"
 # (name, question asks for it, evidence a clause must show)
 ANSWER_TYPES = (
     # what the asker pays (上技校得花多少钱): "free" answers it; what is paid out (补多少钱) needs a figure
@@ -119,9 +120,12 @@ ANSWER_TYPES = (
     ("names", re.compile(r"哪几家(?!庭)|哪些家(?![庭人])|(有|一共|共)几家|叫(啥|什么)名"
                          r"|具体(是|有)?哪(几|些)(个|家)?(平台|机构|银行|医院|学校|企业|公司|网站)"),
      re.compile(r"[^\s、，,。；;]{1,14}" + _BODY + r"(、[^\s、，,。；;]{1,14}" + _BODY + r")+|[“\"][^”\"]{2,20}[”\"]")),
-    # which N places (具体是哪15个, 哪10个县; not 哪五个方面): a clause listing short names (朝阳、建平、喀左…)
-    ("places", re.compile(r"哪[\d一二三四五六七八九十]+个(县|市|区|乡|镇|村|[?？]|$)"),
-     re.compile(rf"(?<![\u4e00-\u9fff\d]){_PLACE_NAME}(、{_PLACE_NAME}){{2,}}(?![\u4e00-\u9fff])")),
+    # which (N) places (具体是哪15个, 哪10个县, 哪些县; not 哪五个方面, 哪些县级部门): a clause listing short names
+    # (朝阳、建平、喀左…; 阜新、朝阳、铁岭市)
+    ("places", re.compile(r"哪([\d一二三四五六七八九十]+|几|些)个?(县|市|区|乡|镇|村)(?!域|级|委|政府|民)|哪[\d一二三四五六七八九十]+个([?？]|$)"),
+     re.compile(rf"(?<![\u4e00-\u9fff\d]){_PLACE_NAME}(、{_PLACE_NAME}){{2,}}(?![\u4e00-\u9fff])"
+                # or inside a sentence, the list's last name with its 市/县 (帮扶阜新、朝阳、铁岭市的基础上)
+                rf"|[\u4e00-\u9fff]{{2,4}}(、[\u4e00-\u9fff]{{2,4}})+[市县](?!级|委|政府|人民|域)")),
     ("online", re.compile(r"(网上|在线|线上|手机|app|小程序|公众号|微信).{0,8}(申请|办理|办|报名|查询|查|认定|登记)"),
      re.compile(r"网上|在线|线上|互联网|手机|app|小程序|公众号|微信|信息平台")),
 )

@@ -338,6 +338,16 @@ def test_which_places_by_number_needs_a_clause_listing_them():
     assert "places" not in asked_kinds("五保具体是保哪五个方面？")
 
 
+def test_which_places_without_a_number_needs_a_list_of_names_too():
+    """哪些县 asks for names, like 哪10个县: a list of duties (目标确定、资金投入、组织动员) or of kinds of target
+    (贫困户、贫困村和贫困县) names none; a list ending inside a sentence with its 市 does (阜新、朝阳、铁岭市的基础上)."""
+    assert "places" in asked_kinds("吉林省哪些县是重点县？") and "places" in asked_kinds("帮扶的是哪几个市？")
+    assert "places" not in asked_kinds("哪些县级部门负责审核？")
+    duties = "省人民政府负责扶贫开发的政策制定、目标确定、资金投入、组织动员、监督考核。扶贫对象是指贫困户、贫困村和贫困县。"
+    assert unmet_answer_type("吉林省哪些县是重点县？", duties) == "places"
+    assert unmet_answer_type("帮扶的是哪几个市？", "在沈阳、大连、鞍山市继续对口帮扶阜新、朝阳、铁岭市的基础上") is None
+
+
 @pytest.mark.parametrize("question, kind", [("收入监测线今年定的是多少？", "money"), ("五保供养证书丢了，怎么补办？", "procedure")])
 def test_a_threshold_line_and_a_replacement_are_kinds_of_fact_asked(question, kind):
     assert kind in asked_kinds(question)
