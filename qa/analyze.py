@@ -196,7 +196,7 @@ _KIND_NOUNS = frozenset("钱 块 元 钞票 标准 金额 数额 数量 数目 �
                         "一家 全家 家里 家人 一个人 老百姓 群众 钱数 多少钱 价钱 价格 日子 时候 辰光 工夫 年龄 岁数 个数".split())
 # between the thing and the word asking how much of it: a link (存款超过多少, 过渡期是几年, 标准线现在是多少)
 _LINKS = frozenset("是 为 有 在 要 能 会 可 可以 得 大概 大约 一般 具体 最多 最少 至少 最高 最低 超过 达到 低于 高于 不超过 不低于 "
-                   "不得 降到 降至 提高到 提高 控制 控制在 定 定为 按 一共 总共 共 合计".split())
+                   "不得 不能 不可 不会 能够 降到 降至 提高到 提高 控制 控制在 定 定为 按 一共 总共 共 合计".split())
 # a domain term naming a figure's thing (自来水普及率, 供养金, 收入监测线, 过渡期); other domain terms name what is done (减贫)
 _FIGURE_TERM = re.compile(r"(率|金|费|线|期)$")
 # a time limit (几天内, 多少个工作日以内): asked of what is to be done within it
@@ -231,11 +231,16 @@ def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known
         for i in (at + 1, at + 2):
             if i < len(tagged) and thing(*tagged[i]) and all(tagged[j][1].startswith(("q", "m")) for j in range(at + 1, i)):
                 return with_head(tagged[i][0])
+        commas = 0
         for word_before, flag in reversed(tagged[:at]):
             if thing(word_before, flag):
                 return with_head(word_before)
-            if not (word_before in _KIND_NOUNS or word_before in _LINKS
-                    or flag.startswith(("m", "q", "t", "r", "d", "u", "c", "p", "f"))):
+            if word_before in ",，":   # the thing named, then asked of (临时价格补贴，每人每月是多少钱)
+                commas += 1
+            elif not (word_before in _KIND_NOUNS or word_before in _LINKS
+                      or flag.startswith(("m", "q", "t", "r", "d", "u", "c", "p", "f"))):
+                break
+            if commas > 1:
                 break
         return []
     return []
