@@ -288,15 +288,16 @@ def times_mentioned(text: str) -> list[str]:
 
 
 def unmet_answer_type(question: str, text: str) -> str | None:
-    """The kind of fact asked for when the text holds no fact of any kind asked for."""
+    """The first kind of fact asked for that the text does not state: a question asking two things (要带哪些材料，
+    去哪个派出所办) is not answered by a text stating one of them."""
     wanted = answer_types(question)
     if len(wanted) > 1:   # "按什么标准算多少钱" asks for the figure; how it is worked out comes with it
         wanted = [w for w in wanted if w[0] != "calculation"]
-    if any(name == "day" for name, _ in wanted):   # "哪年哪天" asks for the day; its year comes with it
-        wanted = [w for w in wanted if w[0] != "year"]
-    if wanted and not any(evidence.search(text) for _, evidence in wanted):
-        return wanted[0][0]
-    return None
+    names = {name for name, _ in wanted}
+    # "哪年哪天" asks for the day, its year comes with it; 得花多少钱 asks what is paid, which "free" answers
+    subsumed = ({"year"} if "day" in names else set()) | ({"money"} if "cost" in names else set())
+    wanted = [w for w in wanted if w[0] not in subsumed]
+    return next((name for name, evidence in wanted if not evidence.search(text)), None)
 
 
 # where the asker is (我在温州, 俺家在朝阳县, 老家是贵州的): their whereabouts, not what they ask about

@@ -409,3 +409,13 @@ def test_a_figure_of_another_thing_does_not_answer_the_figure_asked(tmp_path):
     asked = kb.ask("困难群众家里的存款超过多少就不能认定了？")
     assert asked.outcome != ANSWERED and asked.signals["unmet_answer_type"] == "money", asked.signals
     assert kb.ask("临时救助金每人每次最多发多少钱？").outcome == ANSWERED
+
+
+def test_a_question_asking_two_things_is_not_answered_by_a_text_stating_one():
+    """要带哪些材料 and 去哪儿办 are both asked: papers listed, nowhere to go, is partial; 得花多少钱 asks what is paid,
+    and "free" answers it without an amount."""
+    question = "开证明要带哪些材料，去哪儿办？"
+    assert set(asked_kinds(question)) >= {"papers", "procedure"}
+    assert unmet_answer_type(question, "开具证明应当提交身份证、户口簿等材料。") == "procedure"
+    assert unmet_answer_type(question, "持身份证、户口簿等材料向乡镇人民政府提出申请。") is None
+    assert unmet_answer_type("上技校得花多少钱？", "对贫困家庭学生免学费。") is None
