@@ -336,7 +336,8 @@ def unknown_places(places: list[str], mentions: Callable[[str], bool]) -> list[s
 def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
             explained: set[str], mentions: Callable[[str], bool] | None = None,
             about: Callable[[str], float] | None = None,
-            wordings: dict[str, list[str]] | None = None) -> AbstainSignals:
+            wordings: dict[str, list[str]] | None = None,
+            corpus_matches: Callable[[re.Pattern], bool] | None = None) -> AbstainSignals:
     """The logical signals of one question; `explained` are question words a synonym or concept covers;
     `about(text)` is the share of the question's salient content a text contains (qa/coverage.py)."""
     texts = [normalize_uncached(clause_context(h.clause)) for h in hits[:3]]
@@ -358,7 +359,8 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
     years = [t for t in times_mentioned(analysis.normalized) if t not in corpus_years]
     # a place asked about (its figures, its list, its date), not a place the asker comes from
     places = unknown_places(asked, mentions) if mentions and analysis.qtype not in ("yesno", "other") else []
-    titles = unknown_titles(analysis.normalized, mentions) + unheld_fields(analysis.normalized, mentions) if mentions else []
+    titles = (unknown_titles(analysis.normalized, mentions)
+              + unheld_fields(analysis.normalized, mentions, corpus_matches=corpus_matches)) if mentions else []
     unexplained = [w for w in analysis.unknown_terms if w not in explained]
     titles += unknown_names(analysis.normalized, unexplained, analysis.tokens,
                             known=lambda w: w in explained or (mentions is not None and mentions(w)))
@@ -443,19 +445,36 @@ def load_fields(path: Path = FIELDS_FILE) -> dict[str, str]:
         for raw in Path(path).read_text(encoding="utf-8").splitlines():
             if raw.strip() and not raw.startswith("#") and "\t" in raw:
                 term, law = raw.split("\t", 1)
-                out[normalize_uncached(term.strip())] = law.strip()
+                out["…".join(normalize_uncached(part) for part in term.strip().split("…"))] = law.strip()
     return out
 
 
+# a term "A…B" of fields.tsv: A, then B within a few characters of the same phrase (公积金能不能取出来, 宅基地卖给)
+_FIELD_GAP = "[^，,。；;？?！!\n]{0,8}"
+
+
+def field_pattern(term: str) -> re.Pattern:
+    return re.compile(_FIELD_GAP.join(re.escape(part) for part in term.split("…")))
+
+
 def unheld_fields(normalized_question: str, mentions: Callable[[str], bool],
-                  fields: dict[str, str] | None = None) -> list[str]:
+                  fields: dict[str, str] | None = None,
+                  corpus_matches: Callable[[re.Pattern], bool] | None = None) -> list[str]:
     """Things of another field of law the question asks about, which no indexed document uses (劳动合同, 个人所得税,
     遗嘱, 驾驶证): the collection does not hold that field's law, however many other words it shares with the
-    question. Longest first; a term inside a longer one found is not listed again."""
+    question. A term "A…B" is a thing and what is done with it (公积金…取, 宅基地…卖), asked in any words between
+    them, and used by the collection when any of its texts says them so (`corpus_matches`); it is named as the
+    question words it. Longest first; a term inside a longer one found is not listed again."""
     fields = load_fields() if fields is None else fields
     out: list[str] = []
-    for term in sorted((t for t in fields if t in normalized_question), key=len, reverse=True):
-        if not any(term in o for o in out) and not mentions(term):
+    for term in sorted(fields, key=len, reverse=True):
+        if "…" in term:
+            pattern = field_pattern(term)
+            asked = pattern.search(normalized_question)
+            if asked and corpus_matches is not None and not corpus_matches(pattern):
+                if not any(asked.group(0) in o or o in asked.group(0) for o in out):
+                    out.append(asked.group(0))
+        elif term in normalized_question and not any(term in o for o in out) and not mentions(term):
             out.append(term)
     return out
 

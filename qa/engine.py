@@ -117,6 +117,10 @@ class KnowledgeBase:
         """Whether any indexed document uses `word` (a token, anywhere in its text, its title or its region)."""
         return word in self.corpus_terms or word in self._corpus_text
 
+    def corpus_matches(self, pattern) -> bool:
+        """Whether any indexed document's text (or title, or record) has a match of the regular expression."""
+        return bool(pattern.search(self._corpus_text))
+
     def place_known(self, scope: Scope):
         """`mentions`, for the places a question names: where national rules are in scope, any province or
         city is known — they apply there too (我在贵州… is answered by them) — else only places the
@@ -237,7 +241,7 @@ class KnowledgeBase:
                 hits = [lead] + [h for h in hits if h.clause.clause_id != lead.clause.clause_id]
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about,
-                      wordings=wordings)
+                      wordings=wordings, corpus_matches=self.corpus_matches)
         # another region's document of a kind held for one region only (吉林的脱贫攻坚规划): not held, not covered
         sig.unknown_places += [d for d in unheld_regional_documents(analysis.normalized, self.regional_kinds, self.regions)
                                if d not in sig.unknown_places]

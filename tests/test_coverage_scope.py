@@ -367,9 +367,27 @@ def test_a_thing_of_a_field_of_law_the_collection_does_not_hold_is_named():
     assert shipped["劳动合同"] == "劳动合同法" and "离婚" not in shipped and "退休" not in shipped
 
 
+def test_a_thing_and_what_is_done_with_it_is_a_term_of_a_field_in_any_words_between():
+    """宅基地…卖: 宅基地 then 卖 in the same phrase, whatever is between (能不能, 上的房子); not across a sentence, and
+    not when a text of the collection says so too (宅基地使用权可以依法转让 holds 宅基地…转让)."""
+    import re
+
+    from qa.abstain import load_fields, unheld_fields
+    fields = {"宅基地…卖": "土地管理法", "宅基地…转让": "土地管理法"}
+    nothing = lambda word: False
+    says = lambda text: (lambda pattern: bool(pattern.search(text)))
+    assert unheld_fields("农村宅基地能不能卖给城里人？", nothing, fields, says("")) == ["宅基地能不能卖"]
+    assert unheld_fields("宅基地上的老房子卖了行不行", nothing, fields, says("")) == ["宅基地上的老房子卖"]
+    assert unheld_fields("宅基地在哪儿？我想卖粮食", nothing, fields, says("")) == []
+    assert unheld_fields("宅基地能转让吗", nothing, fields, says("宅基地使用权可以依法转让。")) == []
+    shipped = load_fields()
+    assert "公积金…取" in shipped and all(re.search(r"[.]{3}", t) is None for t in shipped)
+
+
 @pytest.mark.parametrize("question", ["厂里一直不跟俺签劳动合同，能要双倍工资不？", "贫困户老人去世了，房子能由孙子继承吗？",
                                       "个人所得税每年几月份汇算？", "低保户能用住房公积金贷款买房吗？",
-                                      "在外地住院，异地就医怎么报销？"])
+                                      "在外地住院，异地就医怎么报销？", "俺家闺女考公务员，低保户能照顾吗？",
+                                      "以前交的住房公积金能不能取出来用？"])
 def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, question):
     assert kb.ask(question).outcome == NOT_COVERED
 
