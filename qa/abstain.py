@@ -86,12 +86,16 @@ ANSWER_TYPES = (
                           r"|(最后|最终|到底)(完成|达到|实现|改造|脱贫|建成)[^,，。?？!！]{0,6}?(多少|几|没有|吗)|完成了多少|(目标|任务|计划)[^,，。?？!！]{0,8}(完成了吗|完成没有|实现了吗|实现没有|达到了吗|达到没有|完成了没)"),
      re.compile(r"(实际|累计|共|已经?|先后)(完成|实现|减少|脱贫|改造|投入|发放|建成|退出|解决)|减少了|完成了|实现了")),
     # how to do it (怎么办理, 去哪儿领, 怎么报名): a clause saying where, to whom or through what it is done
-    ("procedure", re.compile(r"(怎么|怎样|如何|咋)(办理|申请|报名|领取|登记|备案|转移|接续|补办|挂失|换领)|(去|在)哪(里|儿)?(办|领|申请|报名)"
+    ("procedure", re.compile(r"(怎么|怎样|如何|咋)(办理|申请|报名|领取|登记|备案|转移|接续|换领)|(去|在)哪(里|儿)?(办|领|申请|报名)"
                              r"|(怎么|怎样|如何|咋)办(手续|证)|办(手续|证)[^,，。?？!！]{0,4}(怎么|怎样|如何|咋)"
                              r"|(到|去)哪(里|儿)?[^,，。?？!！]{0,4}(办|领|申请|报名)|(办理|申请|报名)(流程|程序|步骤)"),
      re.compile(r"(向|到|由|经|通过)[^，,。；;]{1,24}(申请|提出|办理|报名|领取|审核|审批|登记|备案|发放|受理|核实|确认)"
                 r"|(申请|受理)[^，,。；;]{0,12}(审核|审批|公示|核查|调查)|持[^，,。；;]{1,16}(到|向)"
                 r"|(申请|办理|审核|审批|认定|登记|报名|领取)[^，,。；;]{0,4}(程序|手续|流程)")),
+    # a lost card or certificate replaced (证书丢了怎么补办, 卡丢了去哪儿挂失): a clause saying how what is lost is
+    # replaced, not how it is first applied for
+    ("replacement", re.compile(r"补办|挂失|补发|补领|(丢了|弄丢|丢失|遗失|找不到了)[^。?？!！]{0,8}(怎么|怎样|如何|咋|去哪|到哪|哪里|哪儿)"),
+     re.compile(r"补办|补发|补领|遗失|丢失|挂失|换发|重新(办理|发放|申领|核发)")),
     # how a figure is worked out (按什么公式计算, 怎么计算, 怎么算): a clause stating the basis or the rule
     ("calculation", re.compile(r"公式|(怎么|怎样|如何|咋)(计算|算|核算|折算|确定)|计算(方法|办法|方式)|按(什么|啥|哪些)[^,，。?？!！]{0,6}(计算|算|确定)"),
      re.compile(r"(按|按照|根据|以)[^，,。；;]{1,30}(计算|核算|折算|确定|核定|测算|为基数|为准)|乘以|之和|之差|比例|百分之|\d\s*%|倍")),
@@ -134,7 +138,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
-                "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
+                "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "replacement": "遗失后如何补办", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
                 "years": "具体年限", "year": "具体年份", "figure": "所问的具体数字", "edition": "所问的版本", "names": "具体名单", "places": "具体名单", "scoped": "所问年份或地方的具体数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"

@@ -348,9 +348,16 @@ def test_which_places_without_a_number_needs_a_list_of_names_too():
     assert unmet_answer_type("帮扶的是哪几个市？", "在沈阳、大连、鞍山市继续对口帮扶阜新、朝阳、铁岭市的基础上") is None
 
 
-@pytest.mark.parametrize("question, kind", [("收入监测线今年定的是多少？", "money"), ("五保供养证书丢了，怎么补办？", "procedure")])
+@pytest.mark.parametrize("question, kind", [("收入监测线今年定的是多少？", "money"), ("五保供养证书丢了，怎么补办？", "replacement"),
+                                            ("残疾证弄丢了去哪儿办？", "replacement")])
 def test_a_threshold_line_and_a_replacement_are_kinds_of_fact_asked(question, kind):
     assert kind in asked_kinds(question)
+
+
+def test_a_replacement_is_not_answered_by_how_to_apply_the_first_time():
+    question = "供养证书丢了，怎么补办？"
+    assert unmet_answer_type(question, "申请五保供养，由村民向乡镇人民政府提出申请。") == "replacement"
+    assert unmet_answer_type(question, "供养证书遗失的，向乡镇人民政府申请补发。") is None
 
 
 def test_a_thing_of_a_field_of_law_the_collection_does_not_hold_is_named():
