@@ -59,6 +59,7 @@ class KnowledgeBase:
         about = self._about_documents()
         self.corpus_terms |= frozenset(t for text in about for t in self.tokenizer.tokenize(text))
         self.corpus_years |= frozenset(t for text in about for t in times_mentioned(text))
+        self._matched: dict[str, bool] = {}   # pattern → whether the documents' text has a match (corpus_matches)
 
     def close(self) -> None:
         """Release the search backend's connections (a Milvus client); the local backend holds none."""
@@ -118,8 +119,11 @@ class KnowledgeBase:
         return word in self.corpus_terms or word in self._corpus_text
 
     def corpus_matches(self, pattern) -> bool:
-        """Whether any indexed document's text (or title, or record) has a match of the regular expression."""
-        return bool(pattern.search(self._corpus_text))
+        """Whether any indexed document's text (or title, or record) has a match of the regular expression
+        (remembered: a large library's text is searched once per pattern)."""
+        if pattern.pattern not in self._matched:
+            self._matched[pattern.pattern] = bool(pattern.search(self._corpus_text))
+        return self._matched[pattern.pattern]
 
     def place_known(self, scope: Scope):
         """`mentions`, for the places a question names: where national rules are in scope, any province or
