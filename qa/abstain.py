@@ -225,32 +225,33 @@ def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str
         return any(e.search(piece) for _, e in kinds) if kinds else states_figure(piece)
 
     for hit in hits[:3]:
-        text = normalize_uncached(hit.clause.text)
-        pieces, lead = [], ""
-        for start, end in split_sentences(text):
-            pieces.append(lead + text[start:end])
-            if text[start:end].rstrip().endswith(("：", ":")):
-                lead = text[start:end]
-        if any(any(n in piece for n in names) and states(piece) for piece in pieces):
+        if any(any(n in sentence for n in names) and states(sentence)
+               for sentence in read_sentences(normalize_uncached(hit.clause.text))):
             return None
     return kinds[0][0] if kinds else "figure"
 
 
+def read_sentences(clause_text: str) -> list[str]:
+    """The sentences of a normalised clause, an enumerated item after a lead-in ending in '：' read with that
+    lead-in (对下列人员给予救助： (一)…)."""
+    out, lead = [], ""
+    for start, end in split_sentences(clause_text):
+        piece = clause_text[start:end]
+        out.append(lead + piece)
+        if piece.rstrip().endswith(("：", ":")):
+            lead = piece
+    return out
+
+
 def stating_sentences(hits: list[Hit], about: Callable[[str], float]) -> list[str]:
-    """The sentences of the hits (with their clause's title and headings) that are about the question: an
-    enumerated item after a lead-in ending in '：' is read with that lead-in."""
+    """The sentences of the hits (with their clause's title and headings) that are about the question."""
     out = []
     for hit in hits:
         heading = " ".join([hit.clause.doc_title, *hit.clause.path])
-        lead = ""
-        clause_text = normalize_uncached(hit.clause.text)
-        for start, end in split_sentences(clause_text):
-            piece = clause_text[start:end]
-            text = f"{heading} {lead}{piece}"
+        for sentence in read_sentences(normalize_uncached(hit.clause.text)):
+            text = f"{heading} {sentence}"
             if about(text) >= EVIDENCE_SHARE:
                 out.append(text)
-            if piece.rstrip().endswith(("：", ":")):
-                lead = piece
     return out
 
 

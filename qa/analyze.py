@@ -187,63 +187,6 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
 
 
 _NOUNISH = ("n", "vn", "nz", "nt", "ns", "nr", "eng")
-# a word asking how much or how many (not 好几回, 那几亩, 六十几岁, 几百个小时: several; not 几月: when)
-_HOW_MUCH = re.compile(r"多少|(?<![好那这十头])几(?![乎月十百千万])|多高|多大|百分之几")
-# nouns that say what kind of figure is asked (钱, 标准, 比例, 目标), not what it is a figure of, and who gets it
-# (每人, 家庭): the thing measured is another word
-_KIND_NOUNS = frozenset("钱 块 元 钞票 标准 金额 数额 数量 数目 数字 费用 人数 名额 比例 比重 比率 时间 期限 年限 天数 面积 水平 规模 "
-                        "程度 额度 限额 上限 下限 幅度 区间 范围 界限 底线 基数 目标 目标值 指标 数值 个人 人 家庭 户 家 每人 每户 "
-                        "一家 全家 家里 家人 一个人 老百姓 群众 钱数 多少钱 价钱 价格 日子 时候 辰光 工夫 年龄 岁数 个数".split())
-# between the thing and the word asking how much of it: a link (存款超过多少, 过渡期是几年, 标准线现在是多少)
-_LINKS = frozenset("是 为 有 在 要 能 会 可 可以 得 大概 大约 一般 具体 最多 最少 至少 最高 最低 超过 达到 低于 高于 不超过 不低于 "
-                   "不得 不能 不可 不会 能够 降到 降至 提高到 提高 控制 控制在 定 定为 按 一共 总共 共 合计".split())
-# a domain term naming a figure's thing (自来水普及率, 供养金, 收入监测线, 过渡期); other domain terms name what is done (减贫)
-_FIGURE_TERM = re.compile(r"(率|金|费|线|期)$")
-# a time limit (几天内, 多少个工作日以内): asked of what is to be done within it
-_WITHIN = re.compile(r"^(多少|几)个?(天|日|工作日|月|年)$")
-
-
-def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known=lambda w: True,
-                    pieces=lambda w: []) -> list[str]:
-    """What the question asks a figure of: the noun right after 多少/几 (多少个卫生室, 多少供养金), else the
-    noun it is asked of just before it (a verbal noun or a domain term is what is done: 减贫多少人), across links and words of who gets it or when (存款超过多少 → 存款;
-    过渡期是几年 → 过渡期; 抚慰金一个人是多少 → 抚慰金). None when an action comes between (单位负责人要罚多少钱
-    asks of the fine, 乡镇几天内出审核意见 of what is done within the time). Words saying only the kind of figure (钱, 标准,
-    目标) or who gets it (每人, 家庭), everyday speech, and words neither the corpus nor the dictionary knows
-    (the tagger's cuts: 能领, 钱养) are not things measured. A compound is given with its head, its last piece
-    (银行存款 → 存款): a clause may name the thing without the qualifier."""
-    def thing(word: str, flag: str) -> bool:
-        return ((flag.startswith(_NOUNISH) and not flag.startswith("vn") or flag == "x" and bool(_FIGURE_TERM.search(word)))
-                and len(word) >= 2
-                and known(word) and word not in _KIND_NOUNS and not _HOW_MUCH.search(word)
-                and word not in vocabulary.speech and word not in vocabulary.stopwords)
-
-    def with_head(word: str) -> list[str]:
-        head = [p for p in pieces(word) if len(p) >= 2 and p != word and word.endswith(p)]
-        return [word] + head[-1:]
-
-    for at, (word, _) in enumerate(tagged):
-        before, after = tagged[at - 1][0][-1:] if at else "", tagged[at + 1][0][:1] if at + 1 < len(tagged) else ""
-        if not _HOW_MUCH.search(before + word + after) or _HOW_MUCH.search(before + after):
-            continue
-        if _WITHIN.match(word) and after in ("内", "以", "之", "后"):
-            return []
-        for i in (at + 1, at + 2):
-            if i < len(tagged) and thing(*tagged[i]) and all(tagged[j][1].startswith(("q", "m")) for j in range(at + 1, i)):
-                return with_head(tagged[i][0])
-        commas = 0
-        for word_before, flag in reversed(tagged[:at]):
-            if thing(word_before, flag):
-                return with_head(word_before)
-            if word_before in ",，":   # the thing named, then asked of (临时价格补贴，每人每月是多少钱)
-                commas += 1
-            elif not (word_before in _KIND_NOUNS or word_before in _LINKS
-                      or flag.startswith(("m", "q", "t", "r", "d", "u", "c", "p", "f"))):
-                break
-            if commas > 1:
-                break
-        return []
-    return []
 # a word the dictionary lacks that begins with an auxiliary or adverb (能领, 会罚, 老收) or ends with a
 # particle or measure (法里, 贷点, 金是) is the tagger gluing two words together, not a new thing
 _FUNCTION_EDGE = re.compile(r"^[能可会要该得是有都也就还才给把被让老白多很挺]|[里上下点些是了着过可能会来去呢吗啊]$")
@@ -284,3 +227,63 @@ def explained_words(analysis: Analysis, vocabulary: Vocabulary) -> set[str]:
     phrases = [a for a in vocabulary.synonyms if a in norm]
     phrases += [t for c in vocabulary.concepts if c.kind != "qtype" for t in c.triggers if t and t in norm]
     return {w for w in analysis.tokens if any(w in p or p in w for p in phrases)}
+
+
+# a word asking how much or how many (not 好几回, 那几亩, 六十几岁, 几百个小时: several; not 几月: when)
+_HOW_MUCH = re.compile(r"多少|(?<![好那这十头])几(?![乎月十百千万])|多高|多大|百分之几")
+# nouns that say what kind of figure is asked (钱, 标准, 比例, 目标), not what it is a figure of, and who gets it
+# (每人, 家庭): the thing measured is another word
+_KIND_NOUNS = frozenset("钱 块 元 钞票 标准 金额 数额 数量 数目 数字 费用 人数 名额 比例 比重 比率 时间 期限 年限 天数 面积 水平 规模 "
+                        "程度 额度 限额 上限 下限 幅度 区间 范围 界限 底线 基数 目标 目标值 指标 数值 个人 人 家庭 户 家 每人 每户 "
+                        "一家 全家 家里 家人 一个人 老百姓 群众 钱数 多少钱 价钱 价格 日子 时候 辰光 工夫 年龄 岁数 个数".split())
+# between the thing and the word asking how much of it: a link (存款超过多少, 过渡期是几年, 标准线现在是多少)
+_LINKS = frozenset("是 为 有 在 要 能 会 可 可以 得 大概 大约 一般 具体 最多 最少 至少 最高 最低 超过 达到 低于 高于 不超过 不低于 "
+                   "不得 不能 不可 不会 能够 降到 降至 提高到 提高 控制 控制在 定 定为 按 一共 总共 共 合计".split())
+# a domain term naming a figure's thing (自来水普及率, 供养金, 收入监测线, 过渡期); other domain terms name what is done (减贫)
+_FIGURE_TERM = re.compile(r"(率|金|费|线|期)$")
+# a time limit (几天内, 多少个工作日以内): asked of what is to be done within it
+_WITHIN = re.compile(r"^(多少|几)个?(天|日|工作日|月|年)$")
+
+
+def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known=lambda w: True,
+                    pieces=lambda w: []) -> list[str]:
+    """What the question asks a figure of, at its first 多少/几: the noun right after it (多少个卫生室, 多少供养金),
+    else the noun it is asked of just before it, across links and words of who gets it or when (存款超过多少 →
+    存款; 过渡期是几年 → 过渡期; 抚慰金一个人是多少 → 抚慰金). None when an action comes between (单位负责人要罚
+    多少钱 asks of the fine, 乡镇几天内出审核意见 of what is done within the time). Not things measured: words
+    saying only the kind of figure (钱, 标准, 目标) or who gets it (每人, 家庭), verbal nouns and domain terms
+    naming what is done (减贫多少人), everyday speech, and words neither the corpus nor the dictionary knows (the
+    tagger's cuts: 能领, 钱养). A compound is given with its head, its last piece (银行存款 → 存款): a clause
+    may name the thing without the qualifier."""
+    def thing(word: str, flag: str) -> bool:
+        return ((flag.startswith(_NOUNISH) and not flag.startswith("vn") or flag == "x" and bool(_FIGURE_TERM.search(word)))
+                and len(word) >= 2
+                and known(word) and word not in _KIND_NOUNS and not _HOW_MUCH.search(word)
+                and word not in vocabulary.speech and word not in vocabulary.stopwords)
+
+    def with_head(word: str) -> list[str]:
+        head = [p for p in pieces(word) if len(p) >= 2 and p != word and word.endswith(p)]
+        return [word] + head[-1:]
+
+    for at, (word, _) in enumerate(tagged):
+        before, after = tagged[at - 1][0][-1:] if at else "", tagged[at + 1][0][:1] if at + 1 < len(tagged) else ""
+        if not _HOW_MUCH.search(before + word + after) or _HOW_MUCH.search(before + after):
+            continue
+        if _WITHIN.match(word) and after in ("内", "以", "之", "后"):
+            return []
+        for i in (at + 1, at + 2):
+            if i < len(tagged) and thing(*tagged[i]) and all(tagged[j][1].startswith(("q", "m")) for j in range(at + 1, i)):
+                return with_head(tagged[i][0])
+        commas = 0
+        for word_before, flag in reversed(tagged[:at]):
+            if thing(word_before, flag):
+                return with_head(word_before)
+            if word_before in ",，":   # the thing named, then asked of (临时价格补贴，每人每月是多少钱)
+                commas += 1
+            elif not (word_before in _KIND_NOUNS or word_before in _LINKS
+                      or flag.startswith(("m", "q", "t", "r", "d", "u", "c", "p", "f"))):
+                break
+            if commas > 1:
+                break
+        return []
+    return []
