@@ -245,18 +245,23 @@ def test_a_clause_merely_simplifying_procedures_does_not_say_how_to_apply():
     assert unmet_answer_type("低保怎么申请？", "规范低保申请审批程序") is None
 
 
-def test_asked_how_to_apply_the_clause_saying_where_leads(tmp_path):
-    """A clause that only names the subject ranks first; the one saying where to apply is further down: it leads."""
+def rules_kb(tmp_path, text: str):
+    """A knowledge base of one small document the test writes."""
     from qa.engine import open_knowledge_base
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "rules.txt").write_text(
-        "困难家庭救助办法\n"
-        "第一条 为了完善困难家庭救助制度，加强困难家庭救助工作，保障困难家庭救助对象的基本生活，制定本办法。\n"
-        "第二条 困难家庭救助坚持应保尽保，困难家庭救助标准动态调整。\n"
-        "第三条 申请困难家庭救助，由申请人向户籍所在地的乡镇人民政府提出书面申请。\n", encoding="utf-8")
-    kb = open_knowledge_base(tmp_path / "index", corpus)
+    (corpus / "rules.txt").write_text(text, encoding="utf-8")
+    return open_knowledge_base(tmp_path / "index", corpus)
+
+
+def test_asked_how_to_apply_the_clause_saying_where_leads(tmp_path):
+    """A clause that only names the subject ranks first; the one saying where to apply is further down: it leads."""
+    kb = rules_kb(tmp_path,
+                  "困难家庭救助办法\n"
+                  "第一条 为了完善困难家庭救助制度，加强困难家庭救助工作，保障困难家庭救助对象的基本生活，制定本办法。\n"
+                  "第二条 困难家庭救助坚持应保尽保，困难家庭救助标准动态调整。\n"
+                  "第三条 申请困难家庭救助，由申请人向户籍所在地的乡镇人民政府提出书面申请。\n")
     answer = kb.ask("困难家庭救助怎么申请？")
     assert answer.outcome == ANSWERED
     assert "向户籍所在地的乡镇人民政府提出" in answer.citations[0].clause.text
@@ -414,23 +419,14 @@ def test_the_thing_a_figure_is_asked_of(kb, question, measured):
     assert kb.analyze(question).measured == measured
 
 
-def measured_kb(tmp_path):
-    from qa.engine import open_knowledge_base
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "rules.txt").write_text(
-        "困难群众救助办法\n"
-        "第一条 为了保障困难群众基本生活，制定本办法。\n"
-        "第二条 困难群众的认定，以家庭成员人均月收入低于当地最低生活保障标准一点五倍为条件。\n"
-        "第三条 临时救助金按每人每次不超过3000元发放。困难群众的存款、房产等家庭财产状况应当如实申报。\n", encoding="utf-8")
-    return open_knowledge_base(tmp_path / "index", corpus)
-
-
 def test_a_figure_of_another_thing_does_not_answer_the_figure_asked(tmp_path):
     """存款 is named, and a multiple of the standard is stated, but never of the 存款: not answered; the 临时救助金's
     figure is stated of it: answered."""
-    kb = measured_kb(tmp_path)
+    kb = rules_kb(tmp_path,
+                  "困难群众救助办法\n"
+                  "第一条 为了保障困难群众基本生活，制定本办法。\n"
+                  "第二条 困难群众的认定，以家庭成员人均月收入低于当地最低生活保障标准一点五倍为条件。\n"
+                  "第三条 临时救助金按每人每次不超过3000元发放。困难群众的存款、房产等家庭财产状况应当如实申报。\n")
     asked = kb.ask("困难群众家里的存款超过多少就不能认定了？")
     assert asked.outcome != ANSWERED and asked.signals["unmet_answer_type"] == "money", asked.signals
     assert kb.ask("临时救助金每人每次最多发多少钱？").outcome == ANSWERED
