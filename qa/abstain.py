@@ -199,8 +199,9 @@ def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | 
 
 
 # kinds of fact often stated in a sentence whose subject the one before it names ("…报乡镇人民政府审核。乡镇人民政府
-# 应当自收到评议意见之日起20日内提出审核意见"): looked for in the whole clause, not in a sentence
-CARRIED_KINDS = frozenset({"deadline"})
+# 应当自收到评议意见之日起20日内提出审核意见"; "对辽西北10县(市)差别化扶持。辽西北10县(市)包括朝阳、建平…"):
+# looked for in the whole clause, not in a sentence
+CARRIED_KINDS = frozenset({"deadline", "places"})
 
 
 # kinds of figure: asked of a thing (存款超过多少, 过渡期是几年), stated of that thing

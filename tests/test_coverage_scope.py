@@ -343,6 +343,16 @@ def test_which_places_by_number_needs_a_clause_listing_them():
     assert "places" not in asked_kinds("五保具体是保哪五个方面？")
 
 
+
+@pytest.mark.parametrize("question", ["规划里搞差别化扶持的辽西北那几个地方分别是哪些县？", "差别化扶持覆盖辽西北哪些县？"])
+def test_a_list_of_places_is_read_in_the_clause_whose_sentence_before_names_them(kb, question):
+    """对辽西北10县(市)差别化扶持。辽西北10县(市)包括朝阳、建平…: the list's sentence does not repeat 差别化扶持, the
+    one before it does; the list answers (places is a carried kind, like a deadline)."""
+    answer = kb.ask(question)
+    assert answer.outcome == ANSWERED, answer.signals
+    assert "朝阳、建平" in answer.citations[0].clause.text
+
+
 def test_which_places_without_a_number_needs_a_list_of_names_too():
     """哪些县 asks for names, like 哪10个县: a list of duties (目标确定、资金投入、组织动员) or of kinds of target
     (贫困户、贫困村和贫困县) names none; a list ending inside a sentence with its 市 does (阜新、朝阳、铁岭市的基础上)."""
