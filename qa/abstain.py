@@ -25,9 +25,10 @@ from .types import Analysis, Hit
 _QUANTITY = r"(多少|好多|几|若干|什么标准|啥标准|标准是)"   # 好多钱: 多少钱 in southwestern speech
 _CN_NUMERAL = "零一二两三四五六七八九十百千万亿"
 # an amount: in 元 (digits or Chinese numerals: 五百元), in 亿, or as a multiple of, or capped by, a standard
-# the documents name (最低生活保障标准六倍以下, 每人每月一般不超过本市最低生活保障标准) — a multiple of a standard is an amount
+# the documents name (最低生活保障标准六倍以下, 每人每月一般不超过本市最低生活保障标准) or a share of a total
+# (管理费用不得超过当年总支出的百分之十) — a multiple of a standard is an amount
 _AMOUNT = re.compile(rf"\d[\d.,]*\s*(万|亿|千)?元|\d[\d.,]*\s*亿|[{_CN_NUMERAL}]+元|[\d.{_CN_NUMERAL}]+倍"
-                     r"|(不超过|不低于|不高于|不得低于|不得超过)[^，,。；;]{0,14}标准")
+                     r"|(不超过|不低于|不高于|不得低于|不得超过)[^，,。；;]{0,14}(标准|百分之|\d[\d.]*\s*%)")
 _FREE = r"免费|免除|免收|免交|全免|减免|不收费|免学费|免费用"   # "free" answers "how much does it cost"
 # what a body's name ends with (中国建设银行, 腾讯公益平台, 协和医院): a list of them names which ones
 _BODY = r"(?:公司|银行|医院|学校|大学|学院|平台|网站|网|基金会|协会|学会|中心|集团|合作社|委员会|研究院|研究所|部门|单位|机关|机构|政府|局|厅)"
@@ -233,14 +234,17 @@ def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str
 
 
 def read_sentences(clause_text: str) -> list[str]:
-    """The sentences of a normalised clause, an enumerated item after a lead-in ending in '：' read with that
-    lead-in (对下列人员给予救助： (一)…)."""
-    out, lead = [], ""
+    """The sentences of a normalised clause, each '；'-separated piece read with the piece opening its sentence
+    (具有公开募捐资格的基金会…不得低于…；年度管理费用不得超过…百分之十) and an enumerated item after a lead-in ending
+    in '：' with that lead-in (对下列人员给予救助： (一)…)."""
+    out, lead, opening = [], "", ""
     for start, end in split_sentences(clause_text):
         piece = clause_text[start:end]
-        out.append(lead + piece)
-        if piece.rstrip().endswith(("：", ":")):
+        out.append((lead or opening) + piece)
+        ends = piece.rstrip()
+        if ends.endswith(("：", ":")):
             lead = piece
+        opening = (opening or piece) if ends.endswith(("；", ";")) else ""
     return out
 
 

@@ -450,3 +450,16 @@ def test_a_question_asking_two_things_is_not_answered_by_a_text_stating_one():
     assert unmet_answer_type(question, "开具证明应当提交身份证、户口簿等材料。") == "procedure"
     assert unmet_answer_type(question, "持身份证、户口簿等材料向乡镇人民政府提出申请。") is None
     assert unmet_answer_type("上技校得花多少钱？", "对贫困家庭学生免学费。") is None
+
+
+def test_a_piece_after_a_semicolon_is_read_with_the_piece_opening_its_sentence():
+    """具有公开募捐资格的基金会…不得低于…；年度管理费用不得超过…百分之十: the cap is the foundation's; a new sentence
+    starts afresh; an item after a lead-in is read with the lead-in."""
+    from qa.abstain import read_sentences
+
+    text = "具有公开募捐资格的基金会的年度支出，不得低于上一年总收入的百分之七十；年度管理费用不得超过当年总支出的百分之十。另行规定。"
+    sentences = read_sentences(text)
+    assert sentences[1].startswith("具有公开募捐资格的基金会") and sentences[1].endswith("百分之十。")
+    assert sentences[2] == "另行规定。"
+    assert read_sentences("对下列人员给予救助：\n（一）老年人；\n（二）残疾人。")[2] == "对下列人员给予救助：（二）残疾人。"
+    assert unmet_answer_type("基金会年度管理费用上限是多少？", "年度管理费用不得超过当年总支出的百分之十") is None
