@@ -43,10 +43,10 @@ ANSWER_TYPES = (
     # (贷点钱养几头牛 counts cattle: 几 before a measure word of things counts them)
     ("money", re.compile(rf"(钱|元|块|工资|薪|金额|额度|租金|费用|价格|补贴标准|补助标准).{{0,6}}{_QUANTITY}(?!头|只|口|亩|间|台|辆|棵|匹|个|次)"
                          rf"|{_QUANTITY}.{{0,4}}(钱|元|块|工资|金额|钞票|票子)|(补|补助|补贴|发|给|领|拿|贷|借)(多少|好多|几)(?!个|人|户|次|项|年)"
-                         # an amount named by what it is (多少供养金, 多少抚养费, 好多生活费)
-                         rf"|(多少|好多)[^,，。?？!！]{{0,4}}(金|费)(?![额融属])"
+                         # an amount named by what it is (多少供养金, 多少抚养费, 好多生活费, 多少补助款)
+                         rf"|(多少|好多)[^,，。?？!！]{{0,4}}(金|费|款)(?![额融属项式])"
                          # and after it (抚恤金是多少, 丧葬费给多少)
-                         r"|[\u4e00-\u9fff](金|费)(每月|每年|一个月|一年|一次)?(是|有|给|发|能领|能拿|标准是)?(多少|好多)(?!个|人|户|次|项|年|天|日|名|岁|亩|公里)"
+                         r"|[\u4e00-\u9fff](金|费|款)(每月|每年|一个月|一年|一次)?(是|有|给|发|能领|能拿|标准是)?(多少|好多)(?!个|人|户|次|项|年|天|日|名|岁|亩|公里)"
                          r"|多少(亿|万元|万块)|(资金|投入|经费|拨款|投资).{0,8}多少(?!个|人|户|次|项|年|万人|亩)"
                          r"|(补助|补贴|津贴|报酬|生活费)[^,，。?？!！]{0,3}多少(?!个|人|户|次|项|年|万人|亩|公里)"
                          # money taken off, refunded or shared out (每月能扣多少, 能报销多少, 每户能分多少, 减征多少)
@@ -220,8 +220,9 @@ def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str
     kinds = [(name, evidence) for name, evidence in asked if name in FIGURE_KINDS]
     if not kinds and (asked or analysis.qtype != "number"):   # a deadline, a day, a procedure… is asked of an action
         return None
-    # a rate is stated as what it is of (覆盖率 → 农村社区综合服务设施覆盖50%的建档立卡贫困村)
-    names = [w for m in analysis.measured for w in (m, *wordings.get(m, ()), *([m[:-1]] if m.endswith("率") else []))]
+    # a rate, a sum or a fee is stated by what it is of (覆盖率 → 农村社区综合服务设施覆盖50%的建档立卡贫困村; 补助款 → 补助)
+    names = [w for m in analysis.measured
+             for w in (m, *wordings.get(m, ()), *([m[:-1]] if len(m) > 2 and m.endswith(("率", "款", "费")) else []))]
 
     def states(piece: str) -> bool:
         return any(e.search(piece) for _, e in kinds) if kinds else states_figure(piece)

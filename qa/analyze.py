@@ -239,8 +239,9 @@ _KIND_NOUNS = frozenset("钱 块 元 钞票 标准 金额 数额 数量 数目 �
 # between the thing and the word asking how much of it: a link (存款超过多少, 过渡期是几年, 标准线现在是多少)
 _LINKS = frozenset("是 为 有 在 要 能 会 可 可以 得 大概 大约 一般 具体 最多 最少 至少 最高 最低 超过 达到 低于 高于 不超过 不低于 "
                    "不得 不能 不可 不会 能够 降到 降至 提高到 提高 控制 控制在 定 定为 按 一共 总共 共 合计".split())
-# a domain term naming a figure's thing (自来水普及率, 供养金, 收入监测线, 过渡期); other domain terms name what is done (减贫)
-_FIGURE_TERM = re.compile(r"(率|金|费|线|期)$")
+# a word naming a figure's thing by its ending (自来水普及率, 供养金, 补助款, 收入监测线, 过渡期), whatever the tagger calls
+# it (补助款 is tagged a verb); other domain terms name what is done (减贫)
+_FIGURE_TERM = re.compile(r"(率|金|费|款|线|期)$")
 # a time limit (几天内, 多少个工作日以内): asked of what is to be done within it
 _WITHIN = re.compile(r"^(多少|几)个?(天|日|工作日|月|年)$")
 
@@ -256,7 +257,8 @@ def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known
     tagger's cuts: 能领, 钱养). A compound is given with its head, its last piece (银行存款 → 存款): a clause
     may name the thing without the qualifier."""
     def thing(word: str, flag: str) -> bool:
-        return ((flag.startswith(_NOUNISH) and not flag.startswith("vn") or flag == "x" and bool(_FIGURE_TERM.search(word)))
+        return ((flag.startswith(_NOUNISH) and not flag.startswith("vn") or not flag.startswith(("m", "q"))
+                 and bool(_FIGURE_TERM.search(word)))
                 and len(word) >= 2
                 and known(word) and word not in _KIND_NOUNS and not _HOW_MUCH.search(word)
                 and word not in vocabulary.speech and word not in vocabulary.stopwords)

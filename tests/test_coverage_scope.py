@@ -420,6 +420,7 @@ def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, 
     ("每个村要建多少个卫生室？", ["卫生室"]), ("丧葬补助金一个人大概是多少？", ["补助金"]),
     ("自来水普及率目标是多少？", ["自来水普及率", "普及率"]), ("申请低保，家里存款不能超过多少钱？", ["存款"]),
     ("给灾民发的过冬补贴，每人具体是多少钱？", ["补贴"]),
+    ("危房改造一户能拿到多少补助款？", ["补助款"]),   # tagged a verb, a sum by its ending
     # an action between: the figure is of the fine or the deadline, not of who pays or acts
     ("出假证明的单位负责人要罚多少钱？", []), ("乡镇政府几天内出审核意见？", []),
     # several, not how many; a month, not a figure
