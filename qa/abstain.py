@@ -66,7 +66,8 @@ ANSWER_TYPES = (
     # what offices tell, not plans: a phone number, opening hours, papers to bring, a service window,
     # a term of office, applying online
     ("phone", re.compile(r"(电话|热线|手机号|号码|联系方式)"),
-     re.compile(r"\d{3,4}-?\d{7,8}|\d{5,}")),
+     # (a number in a document's number or a date is no phone number: 国发〔2016〕64号 reads 201664号)
+     re.compile(r"\d{3,4}-\d{7,8}|(电话|热线|号码|拨打|联系方式)[^，,。；;]{0,10}\d{5,}|(?<!\d)1[3-9]\d{9}(?!\d)")),
     ("account", re.compile(r"(账号|帐号|账户号|卡号|银行账户)"),
      re.compile(r"\d{6,}")),
     # a time limit in days or months (多少天内, 几个工作日): a deadline the clause states

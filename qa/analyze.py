@@ -242,6 +242,8 @@ _LINKS = frozenset("是 为 有 在 要 能 会 可 可以 得 大概 大约 一
 # a word naming a figure's thing by its ending (自来水普及率, 供养金, 补助款, 收入监测线, 过渡期), whatever the tagger calls
 # it (补助款 is tagged a verb); other domain terms name what is done (减贫)
 _FIGURE_TERM = re.compile(r"(率|金|费|款|线|期)$")
+# a document the figure is asked by (按城市低保条例最晚多少天), not a thing measured
+_DOCUMENT = re.compile(r"(条例|办法|规划|规定|法|通知|意见|决定|文件|政策)$")
 # a time limit (几天内, 多少个工作日以内): asked of what is to be done within it
 _WITHIN = re.compile(r"^(多少|几)个?(天|日|工作日|月|年)$")
 
@@ -251,16 +253,16 @@ def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known
     """What the question asks a figure of, at its first 多少/几: the noun right after it (多少个卫生室, 多少供养金),
     else the noun it is asked of just before it, across links and words of who gets it or when (存款超过多少 →
     存款; 过渡期是几年 → 过渡期; 抚慰金一个人是多少 → 抚慰金). None when an action comes between (单位负责人要罚
-    多少钱 asks of the fine, 乡镇几天内出审核意见 of what is done within the time). Not things measured: words
-    saying only the kind of figure (钱, 标准, 目标) or who gets it (每人, 家庭), verbal nouns and domain terms
-    naming what is done (减贫多少人), everyday speech, and words neither the corpus nor the dictionary knows (the
-    tagger's cuts: 能领, 钱养). A compound is given with its head, its last piece (银行存款 → 存款): a clause
-    may name the thing without the qualifier."""
+    多少钱 asks of the fine, 乡镇几天内出审核意见 of what is done within the time). Not things measured: documents
+    (按城市低保条例最晚多少天), words saying only the kind of figure (钱, 标准, 目标) or who gets it (每人, 家庭),
+    verbal nouns and domain terms naming what is done (减贫多少人), everyday speech, and words neither the corpus
+    nor the dictionary knows (the tagger's cuts: 能领, 钱养). A compound is given with its head, its last piece
+    (银行存款 → 存款): a clause may name the thing without the qualifier."""
     def thing(word: str, flag: str) -> bool:
         return ((flag.startswith(_NOUNISH) and not flag.startswith("vn") or not flag.startswith(("m", "q"))
                  and bool(_FIGURE_TERM.search(word)))
                 and len(word) >= 2
-                and known(word) and word not in _KIND_NOUNS and not _HOW_MUCH.search(word)
+                and known(word) and word not in _KIND_NOUNS and not _HOW_MUCH.search(word) and not _DOCUMENT.search(word)
                 and word not in vocabulary.speech and word not in vocabulary.stopwords)
 
     def with_head(word: str) -> list[str]:

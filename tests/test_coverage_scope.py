@@ -422,7 +422,7 @@ def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, 
     ("给灾民发的过冬补贴，每人具体是多少钱？", ["补贴"]),
     ("危房改造一户能拿到多少补助款？", ["补助款"]),   # tagged a verb, a sum by its ending
     # an action between: the figure is of the fine or the deadline, not of who pays or acts
-    ("出假证明的单位负责人要罚多少钱？", []), ("乡镇政府几天内出审核意见？", []),
+    ("出假证明的单位负责人要罚多少钱？", []), ("乡镇政府几天内出审核意见？", []), ("按救助条例最晚多少天批下来？", []),
     # several, not how many; a month, not a figure
     ("社区给他介绍了好几回工作他都不去", []), ("做了几百个小时的志愿服务", []), ("每年几月底前要报送灾情？", []),
 ])
@@ -464,3 +464,12 @@ def test_a_piece_after_a_semicolon_is_read_with_the_piece_opening_its_sentence()
     assert sentences[2] == "另行规定。"
     assert read_sentences("对下列人员给予救助：\n（一）老年人；\n（二）残疾人。")[2] == "对下列人员给予救助：（二）残疾人。"
     assert unmet_answer_type("基金会年度管理费用上限是多少？", "年度管理费用不得超过当年总支出的百分之十") is None
+
+
+def test_a_documents_number_is_no_phone_number():
+    """国发〔2016〕64号 normalises to 201664号: digits, but no phone number; a number after 电话/拨打 or with an area
+    code is one."""
+    question = "扶贫办的咨询电话是多少？"
+    assert unmet_answer_type(question, "根据《国务院关于印发十三五脱贫攻坚规划的通知》(国发〔201664号)编制") == "phone"
+    assert unmet_answer_type(question, "咨询电话：024-12345678") is None
+    assert unmet_answer_type(question, "可以拨打12345政务服务热线咨询") is None
