@@ -409,7 +409,7 @@ def test_a_thing_and_what_is_done_with_it_is_a_term_of_a_field_in_any_words_betw
 @pytest.mark.parametrize("question", ["厂里一直不跟俺签劳动合同，能要双倍工资不？", "贫困户老人去世了，房子能由孙子继承吗？",
                                       "个人所得税每年几月份汇算？", "低保户能用住房公积金贷款买房吗？",
                                       "在外地住院，异地就医怎么报销？", "俺家闺女考公务员，低保户能照顾吗？",
-                                      "以前交的住房公积金能不能取出来用？"])
+                                      "以前交的住房公积金能不能取出来用？", "低保户买拖拉机能免车辆购置税吗？"])
 def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, question):
     assert kb.ask(question).outcome == NOT_COVERED
 
