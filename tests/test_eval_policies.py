@@ -1,4 +1,4 @@
-"""The evaluation sets over the plan plus ../shared/policies (eval/sets.json "policies", "policies_oos", "fresh"…"fresh12"),
+"""The evaluation sets over the plan plus ../shared/policies (eval/sets.json "policies", "policies_oos", "fresh"…"fresh16"),
 on an index built as a user builds it, with their floors in eval/floors.json ("sets" → name).
 
 The index is the session's `library_kb` (built once); each run's report is left in
@@ -15,7 +15,8 @@ from eval.sets import find_set
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = ROOT / "eval" / "floors.json"
-SETS = ("policies", "policies_oos", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "fresh11", "fresh12")   # fresh*: written by writers who never ran PolicyKB
+FRESH = ("fresh",) + tuple(f"fresh{n}" for n in range(2, 17))   # written by writers who never ran PolicyKB
+SETS = ("policies", "policies_oos") + FRESH
 
 
 def set_floors(name: str) -> dict:
@@ -41,7 +42,7 @@ def measured(library_kb):
 def test_floors_are_declared_for_both_sets():
     assert {"recall@5", "mrr@10", "fact_accuracy", "edition_accuracy", "region_accuracy"} <= set(set_floors("policies")["floors"])
     assert "abstain_recall" in set_floors("policies_oos")["floors"]
-    for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "fresh11", "fresh12"):
+    for name in FRESH:
         assert {"recall@5", "fact_accuracy", "abstain_recall", "abstain_precision"} <= set(set_floors(name)["floors"])
     for name in SETS:
         assert set_floors(name)["system"] == "full"
