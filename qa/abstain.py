@@ -200,6 +200,20 @@ def stating_hit(question: str, hits: list[Hit], about: Callable[[str], float] | 
     return None
 
 
+def scoped_hit(analysis: Analysis, hits: list[Hit], about: Callable[[str], float]) -> int | None:
+    """The rank, among the first DEEPER hits, of the first clause about the question that names every year a figure or
+    date is asked for (2017年要减贫多少人), when none of the first three does: a plan's year-by-year targets are one
+    long clause, ranked below shorter ones naming the subject."""
+    if analysis.qtype not in ("number", "when"):
+        return None
+    years = times_mentioned(_EDITION.sub("", analysis.normalized))
+    texts = [normalize_uncached(clause_context(hit.clause)) for hit in hits[:DEEPER]]
+    if not years or any(all(y in text for y in years) for text in texts[:3]):
+        return None
+    return next((rank for rank, text in enumerate(texts)
+                 if all(y in text for y in years) and about(text) >= EVIDENCE_SHARE), None)
+
+
 # kinds of fact often stated in a sentence whose subject the one before it names ("…报乡镇人民政府审核。乡镇人民政府
 # 应当自收到评议意见之日起20日内提出审核意见"; "对辽西北10县(市)差别化扶持。辽西北10县(市)包括朝阳、建平…"):
 # looked for in the whole clause, not in a sentence

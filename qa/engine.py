@@ -18,8 +18,8 @@ from indexer.store import StoredIndex, index_exists, load_index, rebuild_hint
 from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
-from .abstain import (DEFINITION_DEPTH, asks_definition, clause_context, defining_hit, missing_statement, signals,
-                      stating_hit, times_mentioned)
+from .abstain import (DEFINITION_DEPTH, asks_definition, clause_context, defining_hit, missing_statement, scoped_hit,
+                      signals, stating_hit, times_mentioned)
 from .analyze import analyze_question, explained_words
 from .compose import MAX_POINTS, compose_answer, partial_answer
 from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
@@ -243,6 +243,8 @@ class KnowledgeBase:
             if defining:
                 lead = deeper[defining]
                 hits = [lead] + [h for h in hits if h.clause.clause_id != lead.clause.clause_id]
+        elif scoped := scoped_hit(analysis, hits, about):   # a figure asked for a year: the clause naming it leads
+            hits = [hits[scoped]] + hits[:scoped] + hits[scoped + 1:]
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about,
                       wordings=wordings, corpus_matches=self.corpus_matches)

@@ -237,3 +237,11 @@ def test_the_issuer_written_before_a_named_document_is_not_asked_of_its_clauses(
 def test_another_provinces_regulation_of_a_held_kind_is_not_covered(library_kb):
     answer = library_kb.ask("江苏省社会救助条例里，临时救助一次最多给多少钱？")
     assert answer.outcome == "not_covered" and "《江苏省社会救助条例》" in answer.answer.split("。")[1]
+
+
+def test_a_figure_asked_for_a_year_is_led_by_the_clause_naming_that_year(library_kb):
+    """The plan's year-by-year targets (2016年减贫25万人…2018年减贫20万人…) are one long clause that ranks fourth over
+    fifteen documents; no clause above it names 2018. Asked for 2018's figures, it leads, and the answer is not partial."""
+    answer = library_kb.ask("规划里2018年全省要减贫多少人、摘帽几个重点县？")
+    assert answer.outcome == "answered", answer.signals
+    assert "2018年减贫20万人" in answer.citations[0].clause.text
