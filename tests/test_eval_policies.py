@@ -1,4 +1,4 @@
-"""The evaluation sets over the plan plus ../shared/policies (eval/sets.json "policies", "policies_oos", "fresh"…"fresh18"),
+"""The evaluation sets over the plan plus ../shared/policies (eval/sets.json "policies", "policies_oos", "fresh"…"fresh20"),
 on an index built as a user builds it, with their floors in eval/floors.json ("sets" → name).
 
 The index is the session's `library_kb` (built once); each run's report is left in
@@ -15,7 +15,7 @@ from eval.sets import find_set
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = ROOT / "eval" / "floors.json"
-FRESH = ("fresh",) + tuple(f"fresh{n}" for n in range(2, 19))   # written by writers who never ran PolicyKB
+FRESH = ("fresh",) + tuple(f"fresh{n}" for n in range(2, 21))   # written by writers who never ran PolicyKB
 SETS = ("policies", "policies_oos") + FRESH
 
 
