@@ -206,7 +206,7 @@ def scoped_hit(analysis: Analysis, hits: list[Hit], about: Callable[[str], float
     long clause, ranked below shorter ones naming the subject."""
     if analysis.qtype not in ("number", "when"):
         return None
-    years = times_mentioned(_EDITION.sub("", analysis.normalized))
+    years = scope_years(analysis.normalized)
     texts = [normalize_uncached(clause_context(hit.clause)) for hit in hits[:DEEPER]]
     if not years or any(all(y in text for y in years) for text in texts[:3]):
         return None
@@ -479,6 +479,7 @@ def load_fields(path: Path = FIELDS_FILE) -> dict[str, str]:
 _FIELD_GAP = "[^，,。；;？?！!\n]{0,8}"
 
 
+@lru_cache(maxsize=512)
 def field_pattern(term: str) -> re.Pattern:
     return re.compile(_FIELD_GAP.join(re.escape(part) for part in term.split("…")))
 
@@ -518,7 +519,7 @@ def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[
     whole province do not answer it. A year naming an edition (2016年版) is not a scope."""
     if analysis.qtype not in ("number", "when"):
         return None
-    years = [y for y in times_mentioned(_EDITION.sub("", analysis.normalized))]
+    years = scope_years(analysis.normalized)
     places = [_PLACE_SUFFIX.sub("", p) or p for p in asked_places
               if _PLACE_SUFFIX.search(p) or p in PROVINCES]
     if not years and not places:
@@ -531,3 +532,8 @@ def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[
 # a year naming an edition (2016年版, 2024年修正) or a document (按1999年的城市居民最低生活保障条例): not a scope
 _EDITION = re.compile(r"(?:19|20)\d\d\s*年?\s*(?:版|修订|修正|修改)"
                       r"|(?:19|20)\d\d\s*年?\s*(?:的|出台的|发布的|颁布的|施行的)?\s*《?[^，,。；;？?]{0,24}(?:条例|办法|法|规定|规划|意见|通知)")
+
+
+def scope_years(normalized_question: str) -> list[str]:
+    """The years (and plan periods) a question asks its figures or dates for; not a year naming an edition."""
+    return times_mentioned(_EDITION.sub("", normalized_question))

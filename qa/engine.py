@@ -233,18 +233,18 @@ class KnowledgeBase:
         def about(text: str) -> float:
             return found_share(salience, text, wordings)
 
-        stating = stating_hit(analysis.normalized, hits, about)
-        if stating:   # asked how it is done or worked out: the clause saying so leads
-            hits = [hits[stating]] + hits[:stating] + hits[stating + 1:]
-        elif asks_definition(analysis.normalized):   # asked what a thing is: the clause defining it leads
+        lead = None
+        if stating := stating_hit(analysis.normalized, hits, about):   # asked how it is done or worked out
+            lead = hits[stating]
+        elif asks_definition(analysis.normalized):   # asked what a thing is: the clause defining it
             deeper = self._search(searched, DEFINITION_DEPTH, mode, filters, scope)
             rarest = sorted(dict.fromkeys(searched.tokens), key=lambda t: -self.retriever.idf.get(t, 0.0))[:3]
-            defining = defining_hit(analysis.normalized, rarest, deeper)
-            if defining:
+            if defining := defining_hit(analysis.normalized, rarest, deeper):
                 lead = deeper[defining]
-                hits = [lead] + [h for h in hits if h.clause.clause_id != lead.clause.clause_id]
-        elif scoped := scoped_hit(analysis, hits, about):   # a figure asked for a year: the clause naming it leads
-            hits = [hits[scoped]] + hits[:scoped] + hits[scoped + 1:]
+        elif scoped := scoped_hit(analysis, hits, about):   # a figure asked for a year: the clause naming it
+            lead = hits[scoped]
+        if lead is not None:   # the clause stating what is asked leads
+            hits = [lead] + [h for h in hits if h.clause.clause_id != lead.clause.clause_id]
         sig = signals(analysis, hits, self.corpus_years,
                       explained_words(analysis, self.vocabulary), self.place_known(scope), about=about,
                       wordings=wordings, corpus_matches=self.corpus_matches)
