@@ -275,18 +275,27 @@ def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known
             continue
         if _WITHIN.match(word) and after in ("内", "以", "之", "后"):
             return []
-        for i in (at + 1, at + 2):
-            if i < len(tagged) and thing(*tagged[i]) and all(tagged[j][1].startswith(("q", "m")) for j in range(at + 1, i)):
+        for i in (at + 1, at + 2):   # right after a bare 多少, a verb names the thing counted (多少补助)
+            if (i < len(tagged) and (thing(*tagged[i]) or i == at + 1 and word in ("多少", "几", "好多")
+                                          and tagged[i][1].startswith("v") and tagged[i][0] not in _LINKS
+                                          and thing(tagged[i][0], "n"))
+                    and all(tagged[j][1].startswith(("q", "m")) for j in range(at + 1, i))):
                 return with_head(tagged[i][0])
-        commas = 0
+        commas, acted = 0, 0
         for word_before, flag in reversed(tagged[:at]):
-            if thing(word_before, flag):
+            if thing(word_before, flag) and (not acted or _FIGURE_TERM.search(word_before)):
                 return with_head(word_before)
             if word_before in ",，":   # the thing named, then asked of (临时价格补贴，每人每月是多少钱)
+                if acted:
+                    break
                 commas += 1
             elif not (word_before in _KIND_NOUNS or word_before in _LINKS
                       or flag.startswith(("m", "q", "t", "r", "d", "u", "c", "p", "f"))):
-                break
+                # across what is done only a sum or a rate is asked of (丧葬费能给报多少, 养老金上调了多少);
+                # 单位负责人要罚多少钱 asks of the fine, not of the person
+                acted += 1
+                if acted > 2:
+                    break
             if commas > 1:
                 break
         return []

@@ -421,6 +421,9 @@ def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, 
     ("自来水普及率目标是多少？", ["自来水普及率", "普及率"]), ("申请低保，家里存款不能超过多少钱？", ["存款"]),
     ("给灾民发的过冬补贴，每人具体是多少钱？", ["补贴"]),
     ("危房改造一户能拿到多少补助款？", ["补助款"]),   # tagged a verb, a sum by its ending
+    ("建一个电商服务站能拿到多少补助？", ["补助"]),   # a verb right after 多少 is the thing counted
+    # across what is done, a sum or a rate asked of (能给报, 上调了)
+    ("老人去世了，丧葬费能给报多少？", ["丧葬费"]), ("退休人员基本养老金上调了多少？", ["养老金", "老金"]),
     # an action between: the figure is of the fine or the deadline, not of who pays or acts
     ("出假证明的单位负责人要罚多少钱？", []), ("乡镇政府几天内出审核意见？", []), ("按救助条例最晚多少天批下来？", []),
     # several, not how many; a month, not a figure
