@@ -38,7 +38,9 @@ _PLACE_NAME = r"[\u4e00-\u9fff]{1,3}(?:[(（][^()（）]{1,6}[)）])?"
 # (name, question asks for it, evidence a clause must show)
 ANSWER_TYPES = (
     # what the asker pays (上技校得花多少钱): "free" answers it; what is paid out (补多少钱) needs a figure
-    ("cost", re.compile(r"(花|交|付|掏|缴)[^,，。?？!！]{0,3}(多少|几)|(要|收|出)多少钱|(学费|收费).{0,4}(多少|几)"),
+    ("cost", re.compile(r"(花|交|付|掏|缴)[^,，。?？!！]{0,3}(多少|几)|(要|收|出)多少钱"
+                        # (学费补偿能给多少 asks what is paid back, not what is paid)
+                        r"|(学费|收费)[^,，。?？!！补偿返退奖给发]{0,4}(多少|几)"),
      re.compile(rf"\d[\d.,]*\s*(万|亿|千)?元|[{_CN_NUMERAL}]+元|{_FREE}")),
     # (贷点钱养几头牛 counts cattle: 几 before a measure word of things counts them)
     ("money", re.compile(rf"(钱|元|块|工资|薪|金额|额度|租金|费用|价格|补贴标准|补助标准).{{0,6}}{_QUANTITY}(?!头|只|口|亩|间|台|辆|棵|匹|个|次)"
@@ -48,6 +50,7 @@ ANSWER_TYPES = (
                          # and after it (抚恤金是多少, 丧葬费给多少)
                          r"|[\u4e00-\u9fff](金|费|款)(每月|每年|一个月|一年|一次)?(是|有|给|发|能领|能拿|标准是)?(多少|好多)(?!个|人|户|次|项|年|天|日|名|岁|亩|公里)"
                          r"|多少(亿|万元|万块)|(资金|投入|经费|拨款|投资).{0,8}多少(?!个|人|户|次|项|年|万人|亩)"
+                         r"|(多少|好多)[^,，。?？!！]{0,6}(资金|经费|拨款|投资)"
                          r"|(补助|补贴|津贴|报酬|生活费)[^,，。?？!！]{0,3}多少(?!个|人|户|次|项|年|万人|亩|公里)"
                          # money taken off, refunded or shared out (每月能扣多少, 能报销多少, 每户能分多少, 减征多少)
                          r"|(扣|扣除|减征|减免|抵扣|报销|能报|可报|赔|赔偿|分红|能分|可分)(多少|几)(?!个|人|户|次|项|年|天|日|分|名|岁|万人|亩|公里|级|档|成)"
@@ -235,11 +238,14 @@ def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str
     kinds = [(name, evidence) for name, evidence in asked if name in FIGURE_KINDS]
     if not kinds and (asked or analysis.qtype != "number"):   # a deadline, a day, a procedure… is asked of an action
         return None
-    # a rate, a sum or a fee is stated by what it is of (覆盖率 → 农村社区综合服务设施覆盖50%的建档立卡贫困村; 补助款 → 补助)
+    # a rate, a sum or a fee is stated by what it is of (覆盖率 → 农村社区综合服务设施覆盖50%的建档立卡贫困村; 补助款 → 补助);
+    # an alias by its whole wording (专项扶贫资金 → 财政扶贫资金), not by the pieces of it (财政, 管理)
     names = [w for m in analysis.measured
-             for w in (m, *wordings.get(m, ()), *([m[:-1]] if len(m) > 2 and m.endswith(("率", "款", "费")) else []))]
+             for w in (m, *(w for w in wordings.get(m, ()) if len(w) >= len(m) or w in analysis.expansions),
+                       *([m[:-1]] if len(m) > 2 and m.endswith(("率", "款", "费")) else []))]
 
     def states(piece: str) -> bool:
+        piece = _CITED.sub("", piece)   # a document's title or number states no figure (国发〔2016〕64号)
         return any(e.search(piece) for _, e in kinds) if kinds else states_figure(piece)
 
     for hit in hits[:3]:
@@ -247,6 +253,10 @@ def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str
                for sentence in read_sentences(normalize_uncached(hit.clause.text))):
             return None
     return kinds[0][0] if kinds else "figure"
+
+
+# a document cited by title or number (《…》, 国发〔2016〕64号 normalised to 国发〔201664号)
+_CITED = re.compile(r"《[^《》]*》|[\u4e00-\u9fff]{1,8}[〔\[(（]?\d{4}[〕\])）]?\d{1,4}号")
 
 
 def read_sentences(clause_text: str) -> list[str]:

@@ -180,7 +180,10 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
                     profile=by_kind["situation"], conditions=by_kind["condition"], topics=by_kind["topic"], needs=needs,
                     qtype=qtype, corrections=[list(c) for c in corrections],
                     unknown_terms=unknown_terms(tagged, tokenizer, vocabulary, corpus_terms),
-                    places=list(dict.fromkeys(w for w, flag in tagged if flag.startswith("ns") and len(w) >= 2)),
+                    places=list(dict.fromkeys(w for w, flag in tagged if flag.startswith("ns") and len(w) >= 2
+                                              # 包县 in 省领导包县抓扶贫: two characters the dictionary lacks are
+                                              # the tagger's guess, not a county
+                                              and (len(w) > 2 or tokenizer.known_word(w)))),
                     measured=measured_things(tagged, vocabulary,
                                              lambda w: w in corpus_terms or tokenizer.known_word(w),
                                              lambda w: tokenizer.tokenize(w, normalized=True)))
@@ -235,7 +238,7 @@ _HOW_MUCH = re.compile(r"多少|(?<![好那这十头])几(?![乎月十百千万]
 # (每人, 家庭): the thing measured is another word
 _KIND_NOUNS = frozenset("钱 块 元 钞票 标准 金额 数额 数量 数目 数字 费用 人数 名额 比例 比重 比率 时间 期限 年限 天数 面积 水平 规模 "
                         "程度 额度 限额 上限 下限 幅度 区间 范围 界限 底线 基数 目标 目标值 指标 数值 个人 人 家庭 户 家 每人 每户 "
-                        "一家 全家 家里 家人 一个人 老百姓 群众 钱数 多少钱 价钱 价格 日子 时候 辰光 工夫 年龄 岁数 个数".split())
+                        "一家 全家 家里 家人 一个人 老百姓 群众 钱数 多少钱 价钱 价格 日子 时候 辰光 工夫 年龄 岁数 个数 底数".split())
 # between the thing and the word asking how much of it: a link (存款超过多少, 过渡期是几年, 标准线现在是多少)
 _LINKS = frozenset("是 为 有 在 要 能 会 可 可以 得 大概 大约 一般 具体 最多 最少 至少 最高 最低 超过 达到 低于 高于 不超过 不低于 "
                    "不得 不能 不可 不会 能够 降到 降至 提高到 提高 控制 控制在 定 定为 按 一共 总共 共 合计".split())

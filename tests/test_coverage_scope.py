@@ -426,6 +426,8 @@ def test_questions_of_a_field_of_law_the_plan_does_not_hold_are_not_covered(kb, 
     ("老人去世了，丧葬费能给报多少？", ["丧葬费"]), ("退休人员基本养老金上调了多少？", ["养老金", "老金"]),
     # an action between: the figure is of the fine or the deadline, not of who pays or acts
     ("出假证明的单位负责人要罚多少钱？", []), ("乡镇政府几天内出审核意见？", []), ("按救助条例最晚多少天批下来？", []),
+    # a word saying only the kind of figure (底数) is not the thing; nor is what is done across a comma
+    ("编规划时，全省建档立卡的农村贫困人口底数有多少？", []),
     # several, not how many; a month, not a figure
     ("社区给他介绍了好几回工作他都不去", []), ("做了几百个小时的志愿服务", []), ("每年几月底前要报送灾情？", []),
 ])
@@ -444,6 +446,33 @@ def test_a_figure_of_another_thing_does_not_answer_the_figure_asked(tmp_path):
     asked = kb.ask("困难群众家里的存款超过多少就不能认定了？")
     assert asked.outcome != ANSWERED and asked.signals["unmet_answer_type"] == "money", asked.signals
     assert kb.ask("临时救助金每人每次最多发多少钱？").outcome == ANSWERED
+
+
+def test_a_figure_is_stated_of_the_thing_in_its_whole_wording_and_not_by_a_documents_number(tmp_path):
+    """专项扶贫资金 is not named by the 财政 or 管理 of an alias's pieces, and the 64 of 国发〔2016〕64号 states no sum:
+    not answered; the sum stated: answered."""
+    preface = "第一条 本办法根据《国务院关于印发脱贫攻坚规划的通知》(国发〔2016〕64号)制定，加强财政扶贫资金管理。\n"
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    unstated = rules_kb(tmp_path / "a", "扶贫资金管理办法\n" + preface +
+                        "第二条 县级财政每年从本级预算中安排专项扶贫资金，用于贫困村基础设施建设。\n")
+    asked = unstated.ask("县级财政每年安排多少专项扶贫资金？")
+    assert asked.outcome != ANSWERED and asked.signals["unmet_answer_type"] == "money", asked.signals
+    stated = rules_kb(tmp_path / "b", "扶贫资金管理办法\n" + preface +
+                      "第二条 县级财政每年从本级预算中安排专项扶贫资金3000万元，用于贫困村基础设施建设。\n")
+    assert stated.ask("县级财政每年安排多少专项扶贫资金？").outcome == ANSWERED
+
+
+def test_what_is_paid_back_is_no_cost_the_asker_pays():
+    """学费补偿能给多少 asks a sum paid out: 免学费 does not answer it; 学费一年要交多少 is answered by it."""
+    assert "cost" not in asked_kinds("大学生应征入伍，学费补偿能给多少？")
+    assert unmet_answer_type("大学生应征入伍，学费补偿能给多少？", "落实中等职业学校免学费政策。") == "money"
+    assert unmet_answer_type("上技校学费一年要交多少？", "落实中等职业学校免学费政策。") is None
+
+
+def test_two_characters_the_dictionary_lacks_are_no_county(kb):
+    """包县 (省领导包县: a leader takes charge of a county) is the tagger's guess; 沛县 is a county."""
+    assert kb.analyze("辽宁让省领导包县抓扶贫，一共有多少位省级领导？").places == ["辽宁"]
+    assert "沛县" in kb.analyze("江苏沛县的低保标准是多少？").places
 
 
 def test_a_question_asking_two_things_is_not_answered_by_a_text_stating_one():
