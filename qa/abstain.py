@@ -144,7 +144,8 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
                 "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "replacement": "遗失后如何补办", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
-                "years": "具体年限", "year": "具体年份", "figure": "所问的具体数字", "edition": "所问的版本", "names": "具体名单", "places": "具体名单", "scoped": "所问年份或地方的具体数字"}
+                "years": "具体年限", "year": "具体年份", "figure": "所问的具体数字", "edition": "所问的版本", "names": "具体名单", "places": "具体名单", "scoped": "所问年份或地方的具体数字",
+                "asserted": "问题中所说的这个数字"}
 # a clause that leaves the figure to someone else: "标准由省级人民政府确定", "由各地制定具体标准"
 _LEFT_TO = re.compile(r"(?:标准|金额|办法|比例)[^，,。；;]{0,6}?[，,]?\s*由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定|公布)"
                       r"|由([^，,。；;]{2,30}?)(?:确定|制定|规定|决定)[^，,。；;]{0,8}?(?:标准|金额|办法|比例)")
@@ -392,6 +393,8 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     if unmet is None:
         unmet = unmet_scope(analysis, texts, asked)
+    if unmet is None:
+        unmet = unstated_figure(analysis.normalized, texts)
     years = [t for t in times_mentioned(analysis.normalized) if t not in corpus_years]
     # a place asked about (its figures, its list, its date), not a place the asker comes from
     places = unknown_places(asked, mentions) if mentions and analysis.qtype not in ("yesno", "other") else []
@@ -521,6 +524,42 @@ def unknown_titles(normalized_question: str, mentions: Callable[[str], bool]) ->
     《社会救助暂行办法》; 《慈善法》 is 《中华人民共和国慈善法》)."""
     return [f"《{t}》" for t in _TITLE.findall(normalized_question)
             if not mentions(f"《{t}》") and not mentions(f"《中华人民共和国{t}》")]
+
+
+# a figure the question states as a rule's threshold or term (延长三十年, 不低于低保标准的1.3倍, 报销到百分之九十,
+# 65岁以上): its unit, by the words around it; not a figure of the asker's own situation (孩子三岁, 我妈71岁)
+_FIGURE_UNITS = {"倍": "倍", "周岁": "岁", "岁": "岁", "个月": "月", "月": "月", "周年": "年", "年": "年", "个工作日": "日",
+                 "工作日": "日", "天": "日", "日": "日", "万元": "元", "元": "元", "块": "元", "平方米": "平方米", "平米": "平方米",
+                 "㎡": "平方米", "亩": "亩", "公里": "公里", "%": "%"}
+_UNIT_WORDS = "|".join(sorted(_FIGURE_UNITS, key=len, reverse=True))
+_FIGURE_VALUE = rf"(?:\d+(?:\.\d+)?|[{_CN_NUMERAL}]+(?:点[{_CN_NUMERAL}]+)?)"
+_STATED_FIGURE = re.compile(rf"百分之{_FIGURE_VALUE}|(?<![\d{_CN_NUMERAL}第]){_FIGURE_VALUE}\s*({_UNIT_WORDS})")
+_ASSERTED_FIGURE = re.compile(
+    r"(?:不低于|不少于|不超过|不高于|不得低于|不得超过|不能超过|不能低于|超过|低于|高于|达到|延长|占到|提高到|降到|报销到|报到|补到|满)"
+    rf"[^，,。；;？?！!]{{0,10}}?(百分之{_FIGURE_VALUE}|{_FIGURE_VALUE}\s*(?:{_UNIT_WORDS}))"
+    rf"|(百分之{_FIGURE_VALUE}|(?<![\d{_CN_NUMERAL}第]){_FIGURE_VALUE}\s*(?:{_UNIT_WORDS}))(?:及?以上|及?以下|以内|之内)")
+
+
+def figure_units(text: str) -> set[str]:
+    """The units of the figures a text states (岁, 年, 元, %…): 百分之十 and 10% are both a %."""
+    return {"%" if m.group(0).startswith("百分之") else _FIGURE_UNITS[m.group(1)] for m in _STATED_FIGURE.finditer(text)}
+
+
+def asserted_units(normalized_question: str) -> set[str]:
+    """The units of the figures a question states as a threshold or a term, leaving out calendar years."""
+    question = _TIME.sub("", normalized_question)
+    return {u for m in _ASSERTED_FIGURE.finditer(question) for u in figure_units(m.group(1) or m.group(2))}
+
+
+def unstated_figure(normalized_question: str, clause_texts: list[str]) -> str | None:
+    """A threshold or term the question states (延长三十年吗, 报销到百分之九十吗, 不低于1.3倍吗) is only confirmed or
+    corrected by a clause stating a figure of that unit: a clause stating none answers neither (15% is answered
+    by 不得超过百分之十, a figure of the same unit)."""
+    units = asserted_units(normalized_question)
+    if not units:
+        return None
+    stated = figure_units(_CITED.sub("", " ".join(clause_texts)))
+    return "asserted" if units - stated else None
 
 
 def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[str]) -> str | None:

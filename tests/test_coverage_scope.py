@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from qa.abstain import answer_types, missing_statement, unmet_answer_type
-from qa.types import ANSWERED, NOT_COVERED
+from qa.types import ANSWERED, NOT_COVERED, PARTIAL
 
 
 def asked_kinds(question: str) -> list[str]:
@@ -505,3 +505,31 @@ def test_a_documents_number_is_no_phone_number():
     assert unmet_answer_type(question, "根据《国务院关于印发十三五脱贫攻坚规划的通知》(国发〔201664号)编制") == "phone"
     assert unmet_answer_type(question, "咨询电话：024-12345678") is None
     assert unmet_answer_type(question, "可以拨打12345政务服务热线咨询") is None
+
+
+# --- a figure the question states as a rule's threshold or term must be confirmed or corrected ---------------
+@pytest.mark.parametrize("question, units", [
+    ("第二轮土地承包到期后，是不是再延长三十年？", {"年"}), ("是不是要不低于当地低保标准的1.3倍？", {"倍"}),
+    ("合规的医疗费用能报销到百分之九十吗？", {"%"}), ("65岁以上的老人坐公交是不是免费？", {"岁"}),
+    ("安置房是不是不能超过25平方米？", {"平方米"}),
+    # the asker's own situation, a calendar year, a span of years asked about: no rule's figure
+    ("孩子三岁查出孤独症，国家管不管？", set()), ("我妈71岁，医保个人缴费能补吗？", set()),
+    ("2011到2015年这五年减少了多少贫困人口？", set()), ("俺65岁了，坐公交车能免费不？", set()),
+])
+def test_the_figures_a_question_states_as_a_threshold(question, units):
+    from qa.abstain import asserted_units
+    assert asserted_units(question) == units
+
+
+def test_a_stated_threshold_is_answered_only_by_a_clause_stating_a_figure_of_its_unit(tmp_path):
+    """延长三十年吗 is not answered by 依法延长 (no length stated); 15% is answered by 不得超过百分之十 (a figure of
+    the same unit, which says no)."""
+    kb = rules_kb(tmp_path,
+                  "土地承包和慈善管理办法\n"
+                  "第一条 为了稳定土地承包关系，规范慈善组织管理，制定本办法。\n"
+                  "第二条 土地承包期届满后，由农户依法申请延长承包期。\n"
+                  "第三条 慈善组织的年度管理费用不得超过当年总支出的百分之十。\n")
+    asked = kb.ask("土地承包期届满后，是不是再延长三十年？")
+    assert asked.outcome == PARTIAL and asked.signals["unmet_answer_type"] == "asserted", asked.signals
+    assert "问题中所说的这个数字" in asked.missing
+    assert kb.ask("慈善组织的年度管理费用能不能占到当年总支出的15%？").outcome == ANSWERED
