@@ -76,6 +76,9 @@ ANSWER_TYPES = (
     # a time limit in days or months (多少天内, 几个工作日): a deadline the clause states
     ("deadline", re.compile(r"(多少|几)个?(天|日|工作日|月)(内|之内|以内|能|可以|才|就)"),
      re.compile(rf"[\d{_CN_NUMERAL}]+个?(日|天|工作日|月)|即时|当日|当天")),
+    # how many days or months one may stay or draw (救助站最多能住几天, 能领几个月): a clause stating that length
+    ("stay", re.compile(r"(住|待|呆|停留|休|休息|请假|领|享受|安置|过渡|延长|停发|保留)[^,，。?？!！]{0,3}(多少|几)个?(天|日|月)(?!份)"),
+     re.compile(rf"[\d{_CN_NUMERAL}]+个?(日|天|工作日|月)")),
     ("hours", re.compile(r"几点|上班时间|办公时间|工作时间|几点钟|周几|星期几"),
      re.compile(r"\d{1,2}\s*[:：点时]|上午|下午|星期[一二三四五六日]|周[一二三四五六日]")),
     ("papers", re.compile(r"(带|交|准备|提供|需要|要)(哪些|什么|啥|些)?(材料|证件|证明|手续|资料)"),
@@ -142,7 +145,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
-                "phone": "联系电话", "account": "账号", "deadline": "具体期限", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
+                "phone": "联系电话", "account": "账号", "deadline": "具体期限", "stay": "具体天数或月数", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "replacement": "遗失后如何补办", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
                 "years": "具体年限", "year": "具体年份", "figure": "所问的具体数字", "edition": "所问的版本", "names": "具体名单", "places": "具体名单", "scoped": "所问年份或地方的具体数字",
                 "asserted": "问题中所说的这个数字"}

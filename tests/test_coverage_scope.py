@@ -533,3 +533,12 @@ def test_a_stated_threshold_is_answered_only_by_a_clause_stating_a_figure_of_its
     assert asked.outcome == PARTIAL and asked.signals["unmet_answer_type"] == "asserted", asked.signals
     assert "问题中所说的这个数字" in asked.missing
     assert kb.ask("慈善组织的年度管理费用能不能占到当年总支出的15%？").outcome == ANSWERED
+
+
+def test_how_long_one_may_stay_or_draw_needs_a_stated_length():
+    """救助站最多能住几天 is not answered by 提供临时食宿; 每年几月份领 asks a month, not a length."""
+    assert "stay" in asked_kinds("流浪人员在救助站最多能住几天？")
+    assert "stay" in asked_kinds("失业保险金最多能领几个月？")
+    assert "stay" not in asked_kinds("补贴每年几月份领？")
+    assert unmet_answer_type("流浪人员在救助站最多能住几天？", "国家对流浪、乞讨人员提供临时食宿、急病救治。") == "stay"
+    assert unmet_answer_type("流浪人员在救助站最多能住几天？", "受助人员在站内接受救助一般不超过10天。") is None
