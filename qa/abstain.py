@@ -126,7 +126,9 @@ ANSWER_TYPES = (
                          r"|(多少|几)个?年(内|以内|之内|期限|有效|为限|才能|才可以|就能)"),
      re.compile(r"(?<![\d])(?:[1-9]\d?|[一二三四五六七八九十两百]+)\s*个?(?:年|周年)(?![\d度底末初])")),
     # a calendar year (哪一年摘帽, 什么年份): a clause naming a year, in a sentence about the question
-    ("year", re.compile(r"哪一?年(?!级|龄|代)|(哪个|什么|啥)年(份|头)"),
+    # (国家乡村振兴局是什么时候组建的, 条例什么时候施行: when a body was set up or a law took effect is a year too)
+    ("year", re.compile(r"哪一?年(?!级|龄|代)|(哪个|什么|啥)年(份|头)|(什么时候|啥时候|何时)[^,，。?？!！]{0,6}"
+                        r"(成立|组建|挂牌|设立|撤销|合并|改名|更名|施行|实施|颁布|出台|发布|通过|修订|废止)"),
      re.compile(r"(?<!\d)(19|20)\d\d\s*年(?!代)|[〇零一二三四五六七八九]{4}年|十[一二三四五六七八九]五")),
     # which ones by name (哪几家平台, 具体有哪些银行): a clause naming several, or one in quotes
     ("names", re.compile(r"哪几家(?!庭)|哪些家(?![庭人])|(有|一共|共)几家|叫(啥|什么)名"

@@ -542,3 +542,11 @@ def test_how_long_one_may_stay_or_draw_needs_a_stated_length():
     assert "stay" not in asked_kinds("补贴每年几月份领？")
     assert unmet_answer_type("流浪人员在救助站最多能住几天？", "国家对流浪、乞讨人员提供临时食宿、急病救治。") == "stay"
     assert unmet_answer_type("流浪人员在救助站最多能住几天？", "受助人员在站内接受救助一般不超过10天。") is None
+
+
+def test_when_a_body_was_set_up_or_a_law_took_effect_needs_a_year():
+    """什么时候组建的 is answered by a year, not by what the body does; 从什么时候开始算钱 asks no year."""
+    assert "year" in asked_kinds("国家乡村振兴局是什么时候组建的？")
+    assert "year" not in asked_kinds("救助金批下来以后，从什么时候开始算钱？")
+    assert unmet_answer_type("乡村振兴局是什么时候组建的？", "乡村振兴主管部门负责乡村振兴促进工作的统筹协调。") == "year"
+    assert unmet_answer_type("这个条例什么时候施行？", "本条例自2006年3月1日起施行。") is None
