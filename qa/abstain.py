@@ -261,6 +261,26 @@ def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str
     return kinds[0][0] if kinds else "figure"
 
 
+# how or where a thing is applied for, or what to bring for it: said of that thing
+APPLYING_KINDS = frozenset({"procedure", "papers", "window", "replacement"})
+
+
+def unapplied(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str]]) -> str | None:
+    """The kind of fact asked of how or where a thing is applied for (`analysis.applied`) that no sentence of the
+    best clauses states of that thing, in its own or an alias's whole wording: 残疾证去哪儿办 is not answered by
+    how 五保 is applied for, though both are applied for at a township."""
+    kinds = [(name, evidence) for name, evidence in answer_types(analysis.normalized) if name in APPLYING_KINDS]
+    if not analysis.applied or not kinds:
+        return None
+    names = [w for a in analysis.applied
+             for w in (a, *(w for w in wordings.get(a, ()) if len(w) >= len(a) or w in analysis.expansions))]
+    # a clause's headings may name the thing (专栏 残疾人证办理); its document's title names too much
+    sentences = [s for hit in hits[:3]
+                 for s in read_sentences(normalize_uncached(" ".join([*hit.clause.path, hit.clause.text])))
+                 if any(n in s for n in names)]
+    return next((name for name, evidence in kinds if not any(evidence.search(s) for s in sentences)), None)
+
+
 # a document cited by title or number (《…》, 国发〔2016〕64号 normalised to 国发〔201664号)
 _CITED = re.compile(r"《[^《》]*》|[\u4e00-\u9fff]{1,8}[〔\[(（]?\d{4}[〕\])）]?\d{1,4}号")
 
@@ -394,7 +414,7 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
         # the 倍 of the same article's 临时救助 sentence, 迁户口要带啥证件 not by a 低保 article's 户口
         unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)))
     if unmet is None and wordings is not None:
-        unmet = unmeasured(analysis, hits, wordings)
+        unmet = unmeasured(analysis, hits, wordings) or unapplied(analysis, hits, wordings)
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
     if unmet is None:
         unmet = unmet_scope(analysis, texts, asked)

@@ -186,7 +186,8 @@ def analyze_question(question: str, vocabulary: Vocabulary, tokenizer: Tokenizer
                                               and (len(w) > 2 or tokenizer.known_word(w)))),
                     measured=measured_things(tagged, vocabulary,
                                              lambda w: w in corpus_terms or tokenizer.known_word(w),
-                                             lambda w: tokenizer.tokenize(w, normalized=True)))
+                                             lambda w: tokenizer.tokenize(w, normalized=True)),
+                    applied=applied_things(tagged, vocabulary, lambda w: w in corpus_terms or tokenizer.known_word(w)))
 
 
 _NOUNISH = ("n", "vn", "nz", "nt", "ns", "nr", "eng")
@@ -302,4 +303,37 @@ def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known
             if commas > 1:
                 break
         return []
+    return []
+
+
+# asked how or where a thing is done, or what to bring for it (残疾证去哪儿办, 低保怎么申请, 评残要带什么材料)
+_HOW_WHERE = frozenset("哪 哪儿 哪里 哪个 怎么 怎样 如何 咋 啥 什么 哪些".split())
+_APPLY = frozenset("办 办理 申请 申领 领 领取 报名 登记 补办 挂失 认定 评定 鉴定 材料 证件 手续 资料".split())
+
+
+def applied_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known=lambda w: True) -> list[str]:
+    """What the question asks how or where to apply for, or what to bring for: the noun before the asking words
+    in their phrase (残疾证去哪儿办 → 残疾证), else the one after the verb (去哪儿申请低保 → 低保). Not the kind of
+    thing asked (材料, 手续), a place (在上海想申请低保: a document of 本市 never names it), nor a thing named in another
+    phrase (房子冲塌了，重建补助咋申请 asks of the 补助)."""
+    def thing(word: str, flag: str) -> bool:
+        return ((flag.startswith((*_NOUNISH, "j")) or word in vocabulary.terms) and not flag.startswith("ns") and len(word) >= 2 and known(word) and word not in _APPLY
+                and word not in _KIND_NOUNS and word not in vocabulary.speech and word not in vocabulary.stopwords
+                and not _DOCUMENT.search(word))
+
+    phrases: list[list[tuple[str, str]]] = [[]]
+    for word, flag in tagged:
+        if word in ",，、;；:：?？!！。":
+            phrases.append([])
+        else:
+            phrases[-1].append((word, flag))
+    for phrase in phrases:
+        words = [w for w, _ in phrase]
+        asking = next((i for i, w in enumerate(words)
+                       if w in _APPLY and any(x in _HOW_WHERE for x in words[max(0, i - 3):i])), None)
+        if asking is None:
+            continue
+        before = [w for w, f in phrase[:asking] if thing(w, f)]
+        after = [w for w, f in phrase[asking + 1:] if thing(w, f)]
+        return before[-1:] or after[:1]
     return []

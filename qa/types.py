@@ -21,6 +21,7 @@ class Analysis:
     corrections: list[list[str]] = field(default_factory=list)  # [typo, fix] pairs applied to the question
     places: list[str] = field(default_factory=list)         # place names the question mentions (贵州, 阜新市)
     measured: list[str] = field(default_factory=list)       # what a figure is asked of (存款 in 存款超过多少)
+    applied: list[str] = field(default_factory=list)        # what is asked how to apply for (残疾证 in 残疾证去哪儿办)
 
     @property
     def expanded_terms(self) -> list[str]:
@@ -30,7 +31,7 @@ class Analysis:
         return {"profile": self.profile, "conditions": self.conditions, "topics": self.topics, "needs": self.needs,
                 "expanded_terms": self.expanded_terms, "qtype": self.qtype, "tokens": self.tokens,
                 "unknown_terms": self.unknown_terms, "corrections": self.corrections, "places": self.places,
-                "measured": self.measured}
+                "measured": self.measured, "applied": self.applied}
 
 
 @dataclass

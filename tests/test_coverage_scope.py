@@ -550,3 +550,24 @@ def test_when_a_body_was_set_up_or_a_law_took_effect_needs_a_year():
     assert "year" not in asked_kinds("救助金批下来以后，从什么时候开始算钱？")
     assert unmet_answer_type("乡村振兴局是什么时候组建的？", "乡村振兴主管部门负责乡村振兴促进工作的统筹协调。") == "year"
     assert unmet_answer_type("这个条例什么时候施行？", "本条例自2006年3月1日起施行。") is None
+
+
+@pytest.mark.parametrize("question, applied", [
+    ("残疾证去哪儿办，要带什么材料？", ["残疾证"]), ("去哪儿申请低保？", ["低保"]),
+    # a place, or a thing of another phrase, is not what is applied for
+    ("在上海想申请低保，要跑到哪里去办？", []), ("房子让洪水冲塌了，想要重建补助，得怎么申请？", []),
+])
+def test_what_a_question_asks_how_to_apply_for(kb, question, applied):
+    assert kb.analyze(question).applied == applied
+
+
+def test_how_to_apply_for_a_thing_is_answered_only_of_that_thing(tmp_path):
+    """The township takes applications for 五保: that does not say where a 残疾证 is applied for."""
+    kb = rules_kb(tmp_path,
+                  "农村五保和残疾人帮扶办法\n"
+                  "第一条 为了做好农村五保供养和残疾人帮扶工作，制定本办法。\n"
+                  "第二条 申请五保供养，应当由村民本人持身份证、户口簿等材料向乡镇人民政府提出申请，乡镇人民政府审核。\n"
+                  "第三条 县级人民政府对残疾人给予康复和就业帮扶，残疾证由残疾人联合会统一核发。\n")
+    asked = kb.ask("残疾证去哪儿办，要带什么材料？")
+    assert asked.outcome == PARTIAL and asked.signals["unmet_answer_type"] in ("procedure", "papers"), asked.signals
+    assert kb.ask("五保供养去哪儿申请，要带什么材料？").outcome == ANSWERED
