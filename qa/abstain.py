@@ -79,6 +79,11 @@ ANSWER_TYPES = (
     # how many days or months one may stay or draw (救助站最多能住几天, 能领几个月): a clause stating that length
     ("stay", re.compile(r"(住|待|呆|停留|休|休息|请假|领|享受|安置|过渡|延长|停发|保留)[^,，。?？!！]{0,3}(多少|几)个?(天|日|月)(?!份)"),
      re.compile(rf"[\d{_CN_NUMERAL}]+个?(日|天|工作日|月)")),
+    # how often, or how long before doing it again (隔多久才能再申请, 多久换届一次, 隔多久公开一次): a stated interval
+    ("interval", re.compile(r"(间?隔|过)(多久|多长时间)|(多久|多长时间)(才能|才可以|可以|能|就能)?(再|重新)"
+                            r"|(多久|多长时间)[^,，。?？!！]{0,4}一次"),
+     re.compile(rf"每[^，,。；;]{{0,6}}(年|季度|月|周|日|天)|[\d{_CN_NUMERAL}]+个?(年|月|日|天|周|季度)(后|以后|之后|方可|才能|内不得)"
+                rf"|[\d{_CN_NUMERAL}]+年一次|(年|月|季度)度?一次|满[\d{_CN_NUMERAL}]+个?(年|月|日|天)")),
     ("hours", re.compile(r"几点|上班时间|办公时间|工作时间|几点钟|周几|星期几"),
      re.compile(r"\d{1,2}\s*[:：点时]|上午|下午|星期[一二三四五六日]|周[一二三四五六日]")),
     ("papers", re.compile(r"(带|交|准备|提供|需要|要)(哪些|什么|啥|些)?(材料|证件|证明|手续|资料)"),
@@ -147,7 +152,7 @@ EVIDENCE_SHARE = 0.5   # a clause holding the asked-for kind of fact must hold t
 
 # what a partial answer says is missing, per kind of fact asked for
 MISSING_KIND = {"cost": "具体收费金额", "money": "具体金额", "percent": "具体比例", "score": "具体分值", "headcount": "具体人数",
-                "phone": "联系电话", "account": "账号", "deadline": "具体期限", "stay": "具体天数或月数", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
+                "phone": "联系电话", "account": "账号", "deadline": "具体期限", "stay": "具体天数或月数", "interval": "间隔多长时间", "hours": "办公时间", "papers": "需要准备的材料", "window": "办理窗口",
                 "tenure": "任期年限", "online": "网上办理的方式", "procedure": "具体办理方式", "replacement": "遗失后如何补办", "actual": "实际完成情况（文件只写了目标或计划）", "calculation": "具体计算方法", "day": "具体日期", "grading": "具体的分级或划分标准", "area": "具体面积标准",
                 "years": "具体年限", "year": "具体年份", "figure": "所问的具体数字", "edition": "所问的版本", "names": "具体名单", "places": "具体名单", "scoped": "所问年份或地方的具体数字",
                 "asserted": "问题中所说的这个数字"}
@@ -191,7 +196,7 @@ class AbstainSignals:
 # kinds of fact whose clause often ranks below the clauses that merely name the subject (低保怎么申请 finds the
 # plan's 完善低保制度 before the article saying where to apply): looked for in the first ten hits, and led with
 # (qa.engine moves it first, so the signals below judge the answer it leads)
-LOOKED_FOR_DEEPER = ("procedure", "calculation")
+LOOKED_FOR_DEEPER = ("procedure", "calculation", "interval")
 DEEPER = 10
 
 
@@ -227,6 +232,9 @@ def scoped_hit(analysis: Analysis, hits: list[Hit], about: Callable[[str], float
 # 应当自收到评议意见之日起20日内提出审核意见"; "对辽西北10县(市)差别化扶持。辽西北10县(市)包括朝阳、建平…"):
 # looked for in the whole clause, not in a sentence
 CARRIED_KINDS = frozenset({"deadline", "places"})
+# kinds of fact rare enough that any of the best clauses stating one answers, though the question's other words
+# are said otherwise (多久发一次 is answered by 每月发放一次 in a clause about 以货币形式给予社会救助)
+ANYWHERE_KINDS = frozenset({"interval"})
 
 
 # kinds of figure: asked of a thing (存款超过多少, 过渡期是几年), stated of that thing
@@ -349,9 +357,10 @@ def times_mentioned(text: str) -> list[str]:
     return _TIME.findall(text)
 
 
-def unmet_answer_type(question: str, text: str) -> str | None:
+def unmet_answer_type(question: str, text: str, anywhere: str | None = None) -> str | None:
     """The first kind of fact asked for that the text does not state: a question asking two things (要带哪些材料，
-    去哪个派出所办) is not answered by a text stating one of them."""
+    去哪个派出所办) is not answered by a text stating one of them. `anywhere`: the text in which ANYWHERE_KINDS
+    are looked for."""
     wanted = answer_types(question)
     if len(wanted) > 1:   # "按什么标准算多少钱" asks for the figure; how it is worked out comes with it
         wanted = [w for w in wanted if w[0] != "calculation"]
@@ -359,7 +368,8 @@ def unmet_answer_type(question: str, text: str) -> str | None:
     # "哪年哪天" asks for the day, its year comes with it; 得花多少钱 asks what is paid, which "free" answers
     subsumed = ({"year"} if "day" in names else set()) | ({"money"} if "cost" in names else set())
     wanted = [w for w in wanted if w[0] not in subsumed]
-    return next((name for name, evidence in wanted if not evidence.search(text)), None)
+    return next((name for name, evidence in wanted
+                 if not evidence.search(anywhere if anywhere is not None and name in ANYWHERE_KINDS else text)), None)
 
 
 # where the asker is (我在温州, 俺家在朝阳县, 老家是贵州的): their whereabouts, not what they ask about
@@ -408,11 +418,11 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
     covered = [w for w in words if w in top_text or w in explained]
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
     on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
-    unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject))
+    unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject), " ".join(texts))
     if unmet is None and about is not None and {k for k, _ in answer_types(analysis.normalized)} - CARRIED_KINDS:
         # the fact must be stated where the clause speaks of what is asked: 上海低保标准是多少 is not answered by
         # the 倍 of the same article's 临时救助 sentence, 迁户口要带啥证件 not by a 低保 article's 户口
-        unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)))
+        unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)), " ".join(texts))
     if unmet is None and wordings is not None:
         unmet = unmeasured(analysis, hits, wordings) or unapplied(analysis, hits, wordings)
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]

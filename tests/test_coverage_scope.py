@@ -571,3 +571,19 @@ def test_how_to_apply_for_a_thing_is_answered_only_of_that_thing(tmp_path):
     asked = kb.ask("残疾证去哪儿办，要带什么材料？")
     assert asked.outcome == PARTIAL and asked.signals["unmet_answer_type"] in ("procedure", "papers"), asked.signals
     assert kb.ask("五保供养去哪儿申请，要带什么材料？").outcome == ANSWERED
+
+
+def test_how_often_or_how_long_before_again_needs_a_stated_interval(tmp_path):
+    """隔多久才能再申请 is not answered by a 三十日内 deadline for deciding; 多久发一次 is answered by 每月发放一次 in
+    any of the best clauses, though the clause speaks of 以货币形式给予社会救助, not of 救助金."""
+    assert "interval" in asked_kinds("低保申请被拒了，隔多久才能重新申请？")
+    assert "interval" in asked_kinds("村委会多久换届一次？")
+    assert unmet_answer_type("低保申请被拒了，隔多久才能重新申请？", "审批手续应当自受理申请之日起三十日内办结。") == "interval"
+    assert unmet_answer_type("登记以后要过多久才能申请公开募捐资格？", "依法登记满二年的慈善组织，可以申请公开募捐资格。") is None
+    opening = ("社会救助条例\n第一条 为了规范社会救助，保障困难群众基本生活，制定本条例。\n"
+               "第二条 最低生活保障申请应当自受理之日起三十日内审批，不予批准的，应当书面说明理由。\n")
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    paid = rules_kb(tmp_path / "a", opening + "第三条 以货币形式给予社会救助的，应当通过银行发放。定期发放的，从批准的次月起计发，"
+                                              "每月发放一次。\n")
+    assert paid.ask("救助金批下来以后多久发一次？").outcome == ANSWERED
+    assert rules_kb(tmp_path / "b", opening).ask("最低生活保障申请没批，隔多久才能再申请？").outcome == PARTIAL
