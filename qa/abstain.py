@@ -222,10 +222,10 @@ def scoped_hit(analysis: Analysis, hits: list[Hit], about: Callable[[str], float
         return None
     years = scope_years(analysis.normalized)
     texts = [normalize_uncached(clause_context(hit.clause)) for hit in hits[:DEEPER]]
-    if not years or any(all(y in text for y in years) for text in texts[:3]):
+    if not years or any(all(names_time(text, y) for y in years) for text in texts[:3]):
         return None
     return next((rank for rank, text in enumerate(texts)
-                 if all(y in text for y in years) and about(text) >= EVIDENCE_SHARE), None)
+                 if all(names_time(text, y) for y in years) and about(text) >= EVIDENCE_SHARE), None)
 
 
 # kinds of fact often stated in a sentence whose subject the one before it names ("…报乡镇人民政府审核。乡镇人民政府
@@ -235,6 +235,9 @@ CARRIED_KINDS = frozenset({"deadline", "places"})
 # kinds of fact rare enough that any of the best clauses stating one answers, though the question's other words
 # are said otherwise (多久发一次 is answered by 每月发放一次 in a clause about 以货币形式给予社会救助)
 ANYWHERE_KINDS = frozenset({"interval"})
+# kinds of fact the lead clause answers wherever it states one, though in other words than the question's (一回最长能领
+# 几个月 is answered by the 临时救助 article's 每次救助时间一般不超过三个月)
+LEAD_KINDS = frozenset({"stay"})
 
 
 # kinds of figure: asked of a thing (存款超过多少, 过渡期是几年), stated of that thing
@@ -252,11 +255,12 @@ def unmeasured(analysis: Analysis, hits: list[Hit], wordings: dict[str, list[str
     kinds = [(name, evidence) for name, evidence in asked if name in FIGURE_KINDS]
     if not kinds and (asked or analysis.qtype != "number"):   # a deadline, a day, a procedure… is asked of an action
         return None
-    # a rate, a sum or a fee is stated by what it is of (覆盖率 → 农村社区综合服务设施覆盖50%的建档立卡贫困村; 补助款 → 补助);
+    # a rate, a sum or a fee is stated by what it is of (覆盖率 → 农村社区综合服务设施覆盖50%的建档立卡贫困村; 补助款 → 补助;
+    # 投资额 → 总投资二百万元);
     # an alias by its whole wording (专项扶贫资金 → 财政扶贫资金), not by the pieces of it (财政, 管理)
     names = [w for m in analysis.measured
              for w in (m, *(w for w in wordings.get(m, ()) if len(w) >= len(m) or w in analysis.expansions),
-                       *([m[:-1]] if len(m) > 2 and m.endswith(("率", "款", "费")) else []))]
+                       *([m[:-1]] if len(m) > 2 and m.endswith(("率", "款", "费", "额")) else []))]
 
     def states(piece: str) -> bool:
         piece = _CITED.sub("", piece)   # a document's title or number states no figure (国发〔2016〕64号)
@@ -357,10 +361,32 @@ def times_mentioned(text: str) -> list[str]:
     return _TIME.findall(text)
 
 
-def unmet_answer_type(question: str, text: str, anywhere: str | None = None) -> str | None:
+def names_time(text: str, time: str) -> bool:
+    """Whether a text names the year or period: a period by itself or by a year of it (十二五 by 2011年至2015年)."""
+    if time in text:
+        return True
+    digit = "一二三四五六七八九".find(time[1:2]) if len(time) == 3 and time[0] == "十" and time[2] == "五" else -1
+    if digit < 0:
+        return False
+    first = 1966 + 5 * (digit + 8)
+    return any(str(year) in text for year in range(first, first + 5))
+
+
+def periods_of(years) -> set[str]:
+    """The five-year-plan periods whose last year is among the years (2015 → 十二五: the third plan began in 1966,
+    each lasts five years): a text giving 至2015年's figures speaks of what the 十二五 period achieved; a law of 2021
+    says nothing of the 十四五 period."""
+    out = set()
+    for year in years:
+        if year.isdigit() and 2006 <= int(year) <= 2050 and (int(year) - 1966) % 5 == 4:
+            out.add(f"十{'一二三四五六七八九'[(int(year) - 1966) // 5 - 8]}五")
+    return out
+
+
+def unmet_answer_type(question: str, text: str, elsewhere: dict[str, str] | None = None) -> str | None:
     """The first kind of fact asked for that the text does not state: a question asking two things (要带哪些材料，
-    去哪个派出所办) is not answered by a text stating one of them. `anywhere`: the text in which ANYWHERE_KINDS
-    are looked for."""
+    去哪个派出所办) is not answered by a text stating one of them. `elsewhere`: a kind → more text in which it
+    is looked for."""
     wanted = answer_types(question)
     if len(wanted) > 1:   # "按什么标准算多少钱" asks for the figure; how it is worked out comes with it
         wanted = [w for w in wanted if w[0] != "calculation"]
@@ -368,8 +394,9 @@ def unmet_answer_type(question: str, text: str, anywhere: str | None = None) -> 
     # "哪年哪天" asks for the day, its year comes with it; 得花多少钱 asks what is paid, which "free" answers
     subsumed = ({"year"} if "day" in names else set()) | ({"money"} if "cost" in names else set())
     wanted = [w for w in wanted if w[0] not in subsumed]
+    elsewhere = elsewhere or {}
     return next((name for name, evidence in wanted
-                 if not evidence.search(anywhere if anywhere is not None and name in ANYWHERE_KINDS else text)), None)
+                 if not evidence.search(text) and not evidence.search(elsewhere.get(name, ""))), None)
 
 
 # where the asker is (我在温州, 俺家在朝阳县, 老家是贵州的): their whereabouts, not what they ask about
@@ -417,12 +444,13 @@ def signals(analysis: Analysis, hits: list[Hit], corpus_years: frozenset[str],
     words = [t for t in analysis.tokens if len(t) > 1] or analysis.tokens
     covered = [w for w in words if w in top_text or w in explained]
     # the fact asked for must be stated in a clause about what is asked, not anywhere near it
-    on_subject = [t for t in texts if about is None or about(t) >= EVIDENCE_SHARE]
-    unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject), " ".join(texts))
+    on_subject = [t for i, t in enumerate(texts) if about is None or i == 0 or about(t) >= EVIDENCE_SHARE]
+    elsewhere = {kind: " ".join(texts) for kind in ANYWHERE_KINDS} | {kind: texts[0] for kind in LEAD_KINDS if texts}
+    unmet = unmet_answer_type(analysis.normalized, " ".join(on_subject), elsewhere)
     if unmet is None and about is not None and {k for k, _ in answer_types(analysis.normalized)} - CARRIED_KINDS:
         # the fact must be stated where the clause speaks of what is asked: 上海低保标准是多少 is not answered by
         # the 倍 of the same article's 临时救助 sentence, 迁户口要带啥证件 not by a 低保 article's 户口
-        unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)), " ".join(texts))
+        unmet = unmet_answer_type(analysis.normalized, " ".join(stating_sentences(hits[:3], about)), elsewhere)
     if unmet is None and wordings is not None:
         unmet = unmeasured(analysis, hits, wordings) or unapplied(analysis, hits, wordings)
     asked = [p for p in analysis.places if p not in asker_places(analysis.normalized, analysis.places)]
@@ -470,9 +498,11 @@ def unknown_names(normalized_question: str, unexplained: list[str], tokens: list
     "先看病后付钱", whose 看病 is known). A resident asking about a named scheme the documents never mention asks about
     something else than what they cover, however many of the other words they share."""
     out = []
-    quoted = _QUOTED.findall(normalized_question)
+    quoted = [q for q in _QUOTED.findall(normalized_question) if not _TIME.fullmatch(q)]   # “十二五” is a time
     for word in unexplained:
-        named = re.search(rf"{re.escape(word)}{_NAME_SUFFIX}", normalized_question) or re.fullmatch(rf".+{_NAME_SUFFIX}", word) \
+        # (总里程计划是多少 asks the planned figure: a 计划 asked how much of names no programme)
+        named = re.search(rf"{re.escape(word)}{_NAME_SUFFIX}(?!(?:是|为|有|大概|一共|共)?(?:多少|几))", normalized_question) \
+            or re.fullmatch(rf".+{_NAME_SUFFIX}", word) \
             or re.search(rf"{re.escape(word)}[^、，,。？?\s]{{0,2}}(?:、[^、，,。？?]{{1,8}})*{_IS_IT}", normalized_question)
         if (named or any(word in q for q in quoted)) and word not in out:
             out.append(word)
@@ -608,7 +638,7 @@ def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[
               if _PLACE_SUFFIX.search(p) or p in PROVINCES]
     if not years and not places:
         return None
-    if any(all(y in text for y in years) and all(p in text for p in places) for text in clause_texts):
+    if any(all(names_time(text, y) for y in years) and all(p in text for p in places) for text in clause_texts):
         return None
     return "scoped"
 

@@ -239,7 +239,15 @@ _HOW_MUCH = re.compile(r"多少|(?<![好那这十头])几(?![乎月十百千万]
 # (每人, 家庭): the thing measured is another word
 _KIND_NOUNS = frozenset("钱 块 元 钞票 标准 金额 数额 数量 数目 数字 费用 人数 名额 比例 比重 比率 时间 期限 年限 天数 面积 水平 规模 "
                         "程度 额度 限额 上限 下限 幅度 区间 范围 界限 底线 基数 目标 目标值 指标 数值 个人 人 家庭 户 家 每人 每户 "
-                        "一家 全家 家里 家人 一个人 老百姓 群众 钱数 多少钱 价钱 价格 日子 时候 辰光 工夫 年龄 岁数 个数 底数".split())
+                        "一家 全家 家里 家人 一个人 老百姓 群众 钱数 多少钱 价钱 价格 日子 时候 辰光 工夫 年龄 岁数 个数 底数 "
+                        "里程 长度 距离 总量 总数 计划".split())
+
+
+def kind_noun(word: str) -> bool:
+    """A word saying only the kind of figure, alone or as a total (金额, 总金额, 总里程)."""
+    return word in _KIND_NOUNS or word.startswith("总") and word[1:] in _KIND_NOUNS
+
+
 # between the thing and the word asking how much of it: a link (存款超过多少, 过渡期是几年, 标准线现在是多少)
 _LINKS = frozenset("是 为 有 在 要 能 会 可 可以 得 大概 大约 一般 具体 最多 最少 至少 最高 最低 超过 达到 低于 高于 不超过 不低于 "
                    "不得 不能 不可 不会 能够 降到 降至 提高到 提高 控制 控制在 定 定为 按 一共 总共 共 合计".split())
@@ -266,7 +274,7 @@ def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known
         return ((flag.startswith(_NOUNISH) and not flag.startswith("vn") or not flag.startswith(("m", "q"))
                  and bool(_FIGURE_TERM.search(word)))
                 and len(word) >= 2
-                and known(word) and word not in _KIND_NOUNS and not _HOW_MUCH.search(word) and not _DOCUMENT.search(word)
+                and known(word) and not kind_noun(word) and not _HOW_MUCH.search(word) and not _DOCUMENT.search(word)
                 and word not in vocabulary.speech and word not in vocabulary.stopwords)
 
     def with_head(word: str) -> list[str]:
@@ -293,7 +301,7 @@ def measured_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known
                 if acted:
                     break
                 commas += 1
-            elif not (word_before in _KIND_NOUNS or word_before in _LINKS
+            elif not (kind_noun(word_before) or word_before in _LINKS
                       or flag.startswith(("m", "q", "t", "r", "d", "u", "c", "p", "f"))):
                 # across what is done only a sum or a rate is asked of (丧葬费能给报多少, 养老金上调了多少);
                 # 单位负责人要罚多少钱 asks of the fine, not of the person
@@ -318,7 +326,7 @@ def applied_things(tagged: list[tuple[str, str]], vocabulary: Vocabulary, known=
     phrase (房子冲塌了，重建补助咋申请 asks of the 补助)."""
     def thing(word: str, flag: str) -> bool:
         return ((flag.startswith((*_NOUNISH, "j")) or word in vocabulary.terms) and not flag.startswith("ns") and len(word) >= 2 and known(word) and word not in _APPLY
-                and word not in _KIND_NOUNS and word not in vocabulary.speech and word not in vocabulary.stopwords
+                and not kind_noun(word) and word not in vocabulary.speech and word not in vocabulary.stopwords
                 and not _DOCUMENT.search(word))
 
     phrases: list[list[tuple[str, str]]] = [[]]

@@ -19,7 +19,7 @@ from indexer.tokenize import default_tokenizer
 from indexer.vocabulary import default_vocabulary
 
 from .abstain import (DEFINITION_DEPTH, asks_definition, clause_context, defining_hit, missing_statement, scoped_hit,
-                      signals, stating_hit, times_mentioned)
+                      periods_of, signals, stating_hit, times_mentioned)
 from .analyze import analyze_question, explained_words
 from .compose import MAX_POINTS, compose_answer, partial_answer
 from .coverage import (AGREEMENT_DEPTH, DENSE_SPREAD_DEPTH, cited_text_of, content_weights, decide_outcome,
@@ -59,6 +59,7 @@ class KnowledgeBase:
         about = self._about_documents()
         self.corpus_terms |= frozenset(t for text in about for t in self.tokenizer.tokenize(text))
         self.corpus_years |= frozenset(t for text in about for t in times_mentioned(text))
+        self.corpus_years |= periods_of(self.corpus_years)   # 至2015年 speaks of the 十二五 period
         self._matched: dict[str, bool] = {}   # pattern → whether the documents' text has a match (corpus_matches)
 
     def close(self) -> None:

@@ -587,3 +587,31 @@ def test_how_often_or_how_long_before_again_needs_a_stated_interval(tmp_path):
                                               "每月发放一次。\n")
     assert paid.ask("救助金批下来以后多久发一次？").outcome == ANSWERED
     assert rules_kb(tmp_path / "b", opening).ask("最低生活保障申请没批，隔多久才能再申请？").outcome == PARTIAL
+
+
+def test_a_five_year_plan_period_is_named_by_its_years():
+    """十二五 is 2011–2015: a text giving 2011年至2015年's figures speaks of it, and a collection whose texts name
+    2015 knows it; a law of 2021 says nothing of 十四五, whose last year is 2025."""
+    from qa.abstain import names_time, periods_of
+    assert names_time("2011年至2015年,全省农村贫困人口减少76万多人", "十二五")
+    assert not names_time("确保到2020年全省农村贫困人口实现脱贫", "十二五") and names_time("到2020年", "十三五")
+    assert periods_of({"2015", "2020", "2021", "2023"}) == {"十二五", "十三五"}
+
+
+@pytest.mark.parametrize("question", ["“十二五”那几年下来，辽宁农村的贫困发生率降到了多少？",
+                                      "改善贫困村条件，新修农村公路的总里程计划是多少？"])
+def test_a_period_the_plan_reports_and_a_planned_total_are_answered(kb, question):
+    """The plan's 2011年至2015年 answers 十二五; 总里程计划 asks the planned figure of 农村公路 (1.9万公里), not of
+    a programme called 里程计划."""
+    assert kb.ask(question).outcome == ANSWERED
+
+
+def test_a_sum_named_by_its_amount_is_stated_by_what_it_is_of(tmp_path):
+    """投资额在多少以下 is answered by 总投资二百万元以下; 一回最长能领几个月 by the lead article's 每次救助时间一般不超过三个月."""
+    kb = rules_kb(tmp_path,
+                  "扶贫和临时救助办法\n"
+                  "第一条 为了规范扶贫项目和临时救助，制定本办法。\n"
+                  "第二条 对利用扶贫资金在贫困村实施的总投资二百万元以下的基础设施项目，可以不进行招标。\n"
+                  "第三条 临时救助的标准按照保障基本生活的原则确定，每次救助时间一般不超过三个月。\n")
+    assert kb.ask("贫困村的基础设施，投资额在多少以下可以不招标？").outcome == ANSWERED
+    assert kb.ask("申请临时救助，一回最长能领几个月？").outcome == ANSWERED
