@@ -58,9 +58,12 @@ ANSWER_TYPES = (
                          r"|(存款|储蓄|收入线|预警线|监测线|贫困线|扶贫线|上限|下限|封顶线|起付线)[^,，。?？!！]{0,6}(多少|好多)(?!个|人|户|次|项|年|天|日|名|岁|亩)"
                          r"|收(多少|好多)(?!个|人|户|次|项|年|天|日|名|岁|亩|万人)"),
      _AMOUNT),
-    ("percent", re.compile(r"百分之几|百分之多少|几成|(比例|比率|百分比|利率|利息|费率).{0,8}(多少|几|多大|多高)|(多少|几).{0,4}(%|百分)"
+    # (a rate by its name: 错退率不能超过多少, 贫困发生率降到了多少)
+    ("percent", re.compile(r"百分之几|百分之多少|几成|(比例|比率|百分比|利率|利息|费率|[\u4e00-\u9fff]率)[^,，。?？!！]{0,8}(多少|几|多大|多高)"
+                           r"|(多少|几).{0,4}(%|百分)"
                            r"|(多少|几|多大|多高)的?(比例|比率|比重)"),
-     re.compile(r"\d[\d.]*\s*%|百分之[\d一二三四五六七八九十百]+")),
+     # (an indicator table's row gives the unit once: 义务教育巩固率(%): 2015年 93)
+     re.compile(r"\d[\d.]*\s*%|百分之[\d一二三四五六七八九十百]+|[(（]%[)）]?[:：]?[^；;。]{0,12}\d")),
     ("score", re.compile(r"(加|降|减)(多少|几)分|几分(加分|录取)?$|多少分"),
      re.compile(r"\d+\s*分")),
     # a headcount (几名理事, 多少位领导): a clause stating one in digits or Chinese numerals
@@ -218,7 +221,7 @@ def scoped_hit(analysis: Analysis, hits: list[Hit], about: Callable[[str], float
     """The rank, among the first DEEPER hits, of the first clause about the question that names every year a figure or
     date is asked for (2017年要减贫多少人), when none of the first three does: a plan's year-by-year targets are one
     long clause, ranked below shorter ones naming the subject."""
-    if analysis.qtype not in ("number", "when"):
+    if analysis.qtype not in ("number", "when") and not _WHICH_PLACE.search(analysis.normalized):
         return None
     years = scope_years(analysis.normalized)
     texts = [normalize_uncached(clause_context(hit.clause)) for hit in hits[:DEEPER]]
@@ -236,8 +239,9 @@ CARRIED_KINDS = frozenset({"deadline", "places"})
 # are said otherwise (多久发一次 is answered by 每月发放一次 in a clause about 以货币形式给予社会救助)
 ANYWHERE_KINDS = frozenset({"interval"})
 # kinds of fact the lead clause answers wherever it states one, though in other words than the question's (一回最长能领
-# 几个月 is answered by the 临时救助 article's 每次救助时间一般不超过三个月)
-LEAD_KINDS = frozenset({"stay"})
+# 几个月 is answered by the 临时救助 article's 每次救助时间一般不超过三个月; 自来水普及率要搞到多少 by 自来水普及率达到80%
+# at the end of a clause on 饮水安全). Amounts, years and days are not: a lead clause states too many of them.
+LEAD_KINDS = frozenset({"stay", "percent"})
 
 
 # kinds of figure: asked of a thing (存款超过多少, 过渡期是几年), stated of that thing
@@ -627,11 +631,15 @@ def unstated_figure(normalized_question: str, clause_texts: list[str]) -> str | 
     return "asserted" if units - stated else None
 
 
+# which place is asked for (贵州哪个市州, 对口帮扶哪几个县): asked within a named place, a clause naming it answers
+_WHICH_PLACE = re.compile(r"哪(个|些|几个|[\d一二三四五六七八九十]+个)?(市州|地市|市|县|州|区|地区|乡镇|乡|镇|村)(?!域|级|委|政府|民)")
+
+
 def unmet_scope(analysis: Analysis, clause_texts: list[str], asked_places: list[str]) -> str | None:
-    """A figure or date asked for a named year or place ("朝阳县2017年底还有多少…") must come from a clause
-    that names that year and place (or belongs to a document that does): figures of other years or of the
-    whole province do not answer it. A year naming an edition (2016年版) is not a scope."""
-    if analysis.qtype not in ("number", "when"):
+    """A figure, date or place asked for a named year or place ("朝阳县2017年底还有多少…", 贵州哪个市州) must come
+    from a clause that names that year and place (or belongs to a document that does): figures of other years or
+    of the whole province do not answer it. A year naming an edition (2016年版) is not a scope."""
+    if analysis.qtype not in ("number", "when") and not _WHICH_PLACE.search(analysis.normalized):
         return None
     years = scope_years(analysis.normalized)
     places = [_PLACE_SUFFIX.sub("", p) or p for p in asked_places

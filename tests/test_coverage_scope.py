@@ -615,3 +615,19 @@ def test_a_sum_named_by_its_amount_is_stated_by_what_it_is_of(tmp_path):
                   "第三条 临时救助的标准按照保障基本生活的原则确定，每次救助时间一般不超过三个月。\n")
     assert kb.ask("贫困村的基础设施，投资额在多少以下可以不招标？").outcome == ANSWERED
     assert kb.ask("申请临时救助，一回最长能领几个月？").outcome == ANSWERED
+
+
+def test_a_rate_asked_by_its_name_needs_a_share(kb):
+    """错退率不能超过多少 and 贫困发生率降到了多少 ask a share; an indicator table's row gives its unit once
+    (义务教育巩固率(%): 2015年 97)."""
+    assert "percent" in asked_kinds("贫困县退出评估时，错退率和漏评率不能超过多少？")
+    assert "percent" not in asked_kinds("扶贫资金的使用效率高不高？")
+    assert unmet_answer_type("巩固率2015年是多少？", "重点县义务教育巩固率(%: 2015年 97; 2020年 97.1") is None
+    assert unmet_answer_type("错退率不能超过多少？", "建立健全第三方评估机制。") == "percent"
+    assert kb.ask("俺们村里吃水老费劲了，规划说到2020年贫困地区自来水普及率要搞到多少啊？").outcome == ANSWERED
+
+
+def test_which_place_within_a_named_place_needs_a_clause_naming_it(kb):
+    """贵州哪个市州: the plan's 大连 pairing names no place of 贵州."""
+    asked = kb.ask("东西部扶贫协作里，大连市对口帮扶的是贵州哪个市州？")
+    assert asked.outcome != ANSWERED and asked.signals["unmet_answer_type"] == "scoped", asked.signals
