@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -606,7 +607,9 @@ _STATED_FIGURE = re.compile(rf"百分之{_FIGURE_VALUE}|(?<![\d{_CN_NUMERAL}第]
 _ASSERTED_FIGURE = re.compile(
     r"(?:不低于|不少于|不超过|不高于|不得低于|不得超过|不能超过|不能低于|超过|低于|高于|达到|延长|占到|提高到|降到|报销到|报到|补到|满)"
     rf"[^，,。；;？?！!]{{0,10}}?(百分之{_FIGURE_VALUE}|{_FIGURE_VALUE}\s*(?:{_UNIT_WORDS}))"
-    rf"|(百分之{_FIGURE_VALUE}|(?<![\d{_CN_NUMERAL}第]){_FIGURE_VALUE}\s*(?:{_UNIT_WORDS}))(?:及?以上|及?以下|以内|之内)")
+    rf"|(百分之{_FIGURE_VALUE}|(?<![\d{_CN_NUMERAL}第]){_FIGURE_VALUE}\s*(?:{_UNIT_WORDS}))(?:及?以上|及?以下|以内|之内)"
+    # a length given to a period (五年过渡期, 3年的保护期): the documents must state that length
+    rf"|(?<![\d{_CN_NUMERAL}第])({_FIGURE_VALUE}\s*个?(?:年|月))的?[\u4e00-\u9fff]{{0,2}}期(?!间)")
 
 
 def figure_units(text: str) -> set[str]:
@@ -617,7 +620,8 @@ def figure_units(text: str) -> set[str]:
 def asserted_units(normalized_question: str) -> set[str]:
     """The units of the figures a question states as a threshold or a term, leaving out calendar years."""
     question = _TIME.sub("", normalized_question)
-    return {u for m in _ASSERTED_FIGURE.finditer(question) for u in figure_units(m.group(1) or m.group(2))}
+    return {u for m in _ASSERTED_FIGURE.finditer(question)
+            for u in figure_units(next(g for g in m.groups() if g))}
 
 
 def unstated_figure(normalized_question: str, clause_texts: list[str]) -> str | None:
@@ -657,5 +661,9 @@ _EDITION = re.compile(r"(?:19|20)\d\d\s*年?\s*(?:版|修订|修正|修改)"
 
 
 def scope_years(normalized_question: str) -> list[str]:
-    """The years (and plan periods) a question asks its figures or dates for; not a year naming an edition."""
-    return times_mentioned(_EDITION.sub("", normalized_question))
+    """The years (and plan periods) a question asks its figures or dates for; not a year naming an edition.
+    今年 is this calendar year, when no other year is named (今年的低保标准是多少: this year's figure)."""
+    years = times_mentioned(_EDITION.sub("", normalized_question))
+    if not years and "今年" in normalized_question:
+        years = [str(date.today().year)]
+    return years

@@ -512,9 +512,11 @@ def test_a_documents_number_is_no_phone_number():
     ("第二轮土地承包到期后，是不是再延长三十年？", {"年"}), ("是不是要不低于当地低保标准的1.3倍？", {"倍"}),
     ("合规的医疗费用能报销到百分之九十吗？", {"%"}), ("65岁以上的老人坐公交是不是免费？", {"岁"}),
     ("安置房是不是不能超过25平方米？", {"平方米"}),
+    ("脱贫后那五年过渡期里，哪些政策不变？", {"年"}),   # a length given to a period
     # the asker's own situation, a calendar year, a span of years asked about: no rule's figure
     ("孩子三岁查出孤独症，国家管不管？", set()), ("我妈71岁，医保个人缴费能补吗？", set()),
     ("2011到2015年这五年减少了多少贫困人口？", set()), ("俺65岁了，坐公交车能免费不？", set()),
+    ("这五年期间减少了多少？", set()), ("过渡期是几年？", set()),
 ])
 def test_the_figures_a_question_states_as_a_threshold(question, units):
     from qa.abstain import asserted_units
@@ -631,3 +633,14 @@ def test_which_place_within_a_named_place_needs_a_clause_naming_it(kb):
     """贵州哪个市州: the plan's 大连 pairing names no place of 贵州."""
     asked = kb.ask("东西部扶贫协作里，大连市对口帮扶的是贵州哪个市州？")
     assert asked.outcome != ANSWERED and asked.signals["unmet_answer_type"] == "scoped", asked.signals
+
+
+def test_this_years_figure_needs_a_clause_naming_this_year(kb):
+    """今年 is this calendar year: the plan's 2020 targets and a regulation's rules do not state this year's figure."""
+    from datetime import date
+
+    from qa.abstain import scope_years
+    assert scope_years("上海今年的低保标准是多少？") == [str(date.today().year)]
+    assert scope_years("今年说到2020年要达到多少？") == ["2020"]
+    asked = kb.ask("辽宁今年的农村低保标准是每人每年多少钱？")
+    assert asked.outcome != ANSWERED, asked.signals
